@@ -1,0 +1,359 @@
+"""The GameEngine: one thread that advances every live game on its own fixed timestep.
+
+Messages come in through `submit()` (from the `game_engine` channel's consumer, or straight from
+the websocket consumers in embedded mode). Every event a game produces gets the game's next
+version `v`, is JSON-encoded once, kept in a short history for reconnects, and handed to the
+broadcaster at the end of the loop iteration. No Django here: persistence and the heartbeat are
+injected, so the loop runs under a fake clock in tests.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from engine.sessions import SESSION_FACTORIES, GameSession, Outcome, SessionFactory
+
+logger = logging.getLogger("kogame.engine")
+
+# Per-game queue of intents waiting for the next tick. When full the OLDEST intent is dropped:
+# the newest input is what the player means now. Socket rate limits keep real players far below it.
+INTENT_QUEUE_LIMIT = 64
+# The whole inbox (all games); overflow drops the incoming message and counts it.
+INBOX_LIMIT = 100_000
+# Events kept per game for reconnecting clients (?v=): 6.4 s of Snake at 10 Hz.
+HISTORY_LIMIT = 64
+# A finished game stays this long so late and reconnecting clients still get its gameEnd.
+RETAIN_ENDED_SECONDS = 30.0
+# Longest the loop sleeps without looking at the inbox or publishing a heartbeat.
+IDLE_WAIT_SECONDS = 0.25
+HEARTBEAT_INTERVAL_SECONDS = 1.0
+
+
+class Broadcaster(Protocol):
+    def publish(self, sends: list[tuple[str, str, dict]]) -> None:
+        """Sends ("group" | "channel", name, message) in order, without blocking the caller."""
+
+
+class ResultStore(Protocol):
+    def game_ended(self, game_id: str, outcome: Outcome, last_v: int) -> None: ...
+
+
+class HeartbeatSink(Protocol):
+    def beat(self, stats: dict) -> None: ...
+
+
+def group_name(game_id: str) -> str:
+    return f"game.{game_id}"
+
+
+@dataclass
+class LiveGame:
+    game_id: str
+    session: GameSession
+    mode: str
+    deadline: float
+    v: int = 0
+    history: deque = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
+    intents: deque = field(default_factory=lambda: deque(maxlen=INTENT_QUEUE_LIMIT))
+    ended_at: float | None = None
+    outcome: Outcome | None = None
+    dropped_intents: int = 0
+
+
+@dataclass
+class EngineStats:
+    ticks: int = 0
+    late_ticks: int = 0
+    skipped_ticks: int = 0
+    max_lateness_ms: float = 0.0
+    dropped_messages: int = 0
+    dropped_intents: int = 0
+    failed_games: int = 0
+    last_iteration_ms: float = 0.0
+
+
+class GameEngine(threading.Thread):
+    def __init__(
+        self,
+        *,
+        broadcaster: Broadcaster,
+        store: ResultStore,
+        heartbeat: HeartbeatSink | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        session_factories: dict[str, SessionFactory] | None = None,
+    ) -> None:
+        super().__init__(name="kogame-engine", daemon=True)
+        self.broadcaster = broadcaster
+        self.store = store
+        self.heartbeat = heartbeat
+        self.clock = clock
+        self.session_factories = session_factories if session_factories is not None else SESSION_FACTORIES
+        self.games: dict[str, LiveGame] = {}
+        self.stats = EngineStats()
+        self._inbox: queue.Queue[dict] = queue.Queue(maxsize=INBOX_LIMIT)
+        self._deadlines: list[tuple[float, int, str]] = []
+        self._deadline_seq = 0
+        self._outbox: list[tuple[str, str, dict]] = []
+        self._stop_requested = threading.Event()
+        self._last_beat = float("-inf")
+
+    # -- entry points, callable from any thread ---------------------------------------------
+
+    def submit(self, message: dict) -> bool:
+        """Queues a message for the engine thread. Never raises; False if the inbox is full."""
+        try:
+            self._inbox.put_nowait(message)
+            return True
+        except queue.Full:
+            self.stats.dropped_messages += 1
+            return False
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop_requested.set()
+        if self.is_alive():
+            self.join(timeout)
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        logger.info("engine started")
+        while not self._stop_requested.is_set():
+            wait = min(IDLE_WAIT_SECONDS, max(0.0, self._next_deadline() - self.clock()))
+            try:
+                message = self._inbox.get(timeout=wait) if wait > 0 else self._inbox.get_nowait()
+            except queue.Empty:
+                message = None
+            if message is not None:
+                self.handle(message)
+            self.pump()
+        logger.info("engine stopped")
+
+    def pump(self) -> None:
+        """One iteration without waiting: handle what is queued, tick what is due, publish."""
+        started = time.perf_counter()
+        while True:
+            try:
+                message = self._inbox.get_nowait()
+            except queue.Empty:
+                break
+            self.handle(message)
+        self.advance(self.clock())
+        self.flush()
+        self.stats.last_iteration_ms = (time.perf_counter() - started) * 1000
+        self._maybe_beat()
+
+    def _next_deadline(self) -> float:
+        return self._deadlines[0][0] if self._deadlines else self.clock() + IDLE_WAIT_SECONDS
+
+    def _schedule(self, game: LiveGame) -> None:
+        self._deadline_seq += 1
+        heapq.heappush(self._deadlines, (game.deadline, self._deadline_seq, game.game_id))
+
+    def advance(self, now: float) -> None:
+        """Ticks every game whose deadline has come. Each next deadline is the previous one plus
+        the period, so timing never drifts; a game that fell more than a period behind skips the
+        ticks it missed instead of running them back to back."""
+        while self._deadlines and self._deadlines[0][0] <= now:
+            deadline, _, game_id = heapq.heappop(self._deadlines)
+            game = self.games.get(game_id)
+            if game is None or game.deadline != deadline:
+                continue
+            if game.ended_at is not None:
+                if now - game.ended_at >= RETAIN_ENDED_SECONDS:
+                    del self.games[game_id]
+                    continue
+            else:
+                self._tick(game, now)
+            period = game.session.period
+            lateness = now - deadline
+            missed = int(lateness // period)
+            if missed:
+                self.stats.late_ticks += 1
+                self.stats.skipped_ticks += missed
+                self.stats.max_lateness_ms = max(self.stats.max_lateness_ms, lateness * 1000)
+                logger.warning("game %s ticked %.1f ms late; skipping %d tick(s)", game_id, lateness * 1000, missed)
+            game.deadline = deadline + (missed + 1) * period
+            self._schedule(game)
+
+    def _tick(self, game: LiveGame, now: float) -> None:
+        intents = list(game.intents)
+        game.intents.clear()
+        try:
+            events = game.session.tick(intents, now)
+        except Exception:
+            self._fail(game, now, "tick")
+            return
+        self.stats.ticks += 1
+        for event in events:
+            self._emit(game, event)
+        self._check_end(game, now)
+
+    def _check_end(self, game: LiveGame, now: float) -> None:
+        if game.ended_at is not None or game.mode == "arena":
+            return
+        outcome = game.session.outcome()
+        if outcome is not None:
+            self._end(game, now, outcome)
+
+    def _end(self, game: LiveGame, now: float, outcome: Outcome) -> None:
+        game.ended_at = now
+        game.outcome = outcome
+        self._emit(
+            game,
+            {
+                "type": "gameEnd",
+                "status": outcome.status,
+                "reason": outcome.reason,
+                "winner": outcome.winner,
+                "scores": outcome.scores,
+            },
+        )
+        try:
+            self.store.game_ended(game.game_id, outcome, game.v)
+        except Exception:
+            logger.exception("could not hand the result of game %s to the store", game.game_id)
+
+    def _fail(self, game: LiveGame, now: float, during: str) -> None:
+        # One game's bug must not stop the others: end it with a reason players can read.
+        logger.exception("game %s failed during %s; ending it", game.game_id, during)
+        self.stats.failed_games += 1
+        self._end(game, now, Outcome(status="aborted", reason="engine_error", winner=None))
+
+    def _emit(self, game: LiveGame, event: dict) -> None:
+        game.v += 1
+        event["v"] = game.v
+        text = json.dumps(event, separators=(",", ":"))
+        game.history.append((game.v, text))
+        self._outbox.append(("group", group_name(game.game_id), [game.v, text]))
+
+    def _reply(self, channel: str | None, message: dict) -> None:
+        if channel:
+            self._outbox.append(("channel", channel, message))
+
+    def flush(self) -> None:
+        if not self._outbox:
+            return
+        # One group message per game per iteration, its events in version order.
+        sends: list[tuple[str, str, dict]] = []
+        group_events: dict[str, list] = {}
+        for target, name, payload in self._outbox:
+            if target == "group":
+                if name not in group_events:
+                    group_events[name] = []
+                    sends.append((target, name, {"type": "game.events", "events": group_events[name]}))
+                group_events[name].append(payload)
+            else:
+                sends.append((target, name, payload))
+        self._outbox = []
+        try:
+            self.broadcaster.publish(sends)
+        except Exception:
+            logger.exception("broadcaster refused %d send(s)", len(sends))
+
+    def _maybe_beat(self) -> None:
+        if self.heartbeat is None:
+            return
+        wall = time.time()
+        if wall - self._last_beat < HEARTBEAT_INTERVAL_SECONDS:
+            return
+        self._last_beat = wall
+        try:
+            self.heartbeat.beat({"at": wall, "games": len(self.games), **self.stats.__dict__})
+        except Exception:
+            logger.exception("heartbeat failed")
+
+    # -- messages -----------------------------------------------------------------------------
+
+    def handle(self, message: dict) -> None:
+        """Applies one inbound message. Nothing a message holds may raise out of here."""
+        try:
+            kind = message.get("type")
+            if kind == "engine.start_game":
+                self._start_game(message)
+            elif kind == "engine.intent":
+                self._intent(message)
+            elif kind == "engine.sync":
+                self._sync(message)
+            else:
+                logger.warning("engine ignored a message of type %r", kind)
+        except Exception:
+            logger.exception("engine could not handle a %r message", message.get("type"))
+
+    def _start_game(self, message: dict) -> None:
+        game_id = str(message["game_id"])
+        if game_id in self.games:
+            return
+        factory = self.session_factories[message["kind"]]
+        session = factory(players=list(message["players"]), settings=dict(message["settings"]), seed=int(message["seed"]))
+        game = LiveGame(game_id=game_id, session=session, mode=message.get("mode", "match"), deadline=self.clock() + session.period)
+        self.games[game_id] = game
+        self._schedule(game)
+        logger.info("game %s (%s) started with %d player(s)", game_id, session.kind, len(message["players"]))
+
+    def _intent(self, message: dict) -> None:
+        game = self.games.get(message.get("game_id"))
+        reply_to = message.get("reply_channel")
+        if game is None or game.ended_at is not None:
+            self._reply(reply_to, {"type": "game.error", "code": "game_over", "message": "this game is not running"})
+            return
+        username = message["username"]
+        intent = message["intent"]
+        if intent.get("type") == "chat":
+            self._emit(game, {"type": "chat", "username": username, "message": intent["message"]})
+            return
+        error = game.session.validate(username, intent)
+        if error is not None:
+            self._reply(reply_to, {"type": "game.error", "code": "refused", "message": error})
+            return
+        if intent["type"] in game.session.immediate_intents:
+            now = self.clock()
+            try:
+                events = game.session.apply(username, intent, now)
+            except Exception:
+                self._fail(game, now, f"{intent['type']} by {username}")
+                return
+            for event in events:
+                self._emit(game, event)
+            self._check_end(game, now)
+            return
+        if len(game.intents) == game.intents.maxlen:
+            game.dropped_intents += 1
+            self.stats.dropped_intents += 1
+        game.intents.append((username, intent))
+
+    def _sync(self, message: dict) -> None:
+        """Answers a (re)connecting socket with the events it missed, or with a fresh gameState."""
+        reply_to = message.get("reply_channel")
+        game = self.games.get(message.get("game_id"))
+        if game is None:
+            self._reply(reply_to, {"type": "game.sync", "known": False, "events": []})
+            return
+        seen = message.get("v")
+        oldest = game.history[0][0] if game.history else game.v + 1
+        if isinstance(seen, int) and oldest - 1 <= seen <= game.v:
+            events = [[v, text] for v, text in game.history if v > seen]
+        else:
+            events = [[game.v, json.dumps(self.game_state(game), separators=(",", ":"))]]
+        self._reply(reply_to, {"type": "game.sync", "known": True, "events": events})
+
+    def game_state(self, game: LiveGame) -> dict:
+        state = {
+            "type": "gameState",
+            "v": game.v,
+            "game": game.session.kind,
+            "game_id": game.game_id,
+            "mode": game.mode,
+            "status": game.outcome.status if game.outcome else "started",
+            **game.session.snapshot(),
+        }
+        if game.outcome is not None:
+            state["result"] = {"reason": game.outcome.reason, "winner": game.outcome.winner, "scores": game.outcome.scores}
+        return state

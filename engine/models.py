@@ -1,0 +1,76 @@
+import secrets
+import string
+
+from django.conf import settings as django_settings
+from django.db import models
+
+_GAME_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_game_id() -> str:
+    return "".join(secrets.choice(_GAME_ID_ALPHABET) for _ in range(12))
+
+
+class Game(models.Model):
+    class Kind(models.TextChoices):
+        SNAKE = "snake"
+        CHESS = "chess"
+
+    class Mode(models.TextChoices):
+        MATCH = "match"
+        ARENA = "arena"
+
+    class Status(models.TextChoices):
+        STARTED = "started"
+        FINISHED = "finished"
+        ABORTED = "aborted"
+
+    id = models.CharField(primary_key=True, max_length=16, default=new_game_id, editable=False)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.MATCH)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.STARTED, db_index=True)
+    reason = models.CharField(max_length=32, blank=True)
+    settings = models.JSONField(default=dict, blank=True)
+    seed = models.BigIntegerField()
+    winner = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="games_won"
+    )
+    # Final scores and the last event version, so a finished game can be shown without the engine.
+    result = models.JSONField(null=True, blank=True)
+    players = models.ManyToManyField(django_settings.AUTH_USER_MODEL, through="GamePlayer", related_name="games")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(mode="arena", status="started"),
+                name="one_live_arena_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.STARTED
+
+
+class GamePlayer(models.Model):
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="seats")
+    user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="game_seats")
+    slot = models.PositiveSmallIntegerField()
+    score = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["game", "user"], name="one_seat_per_user_and_game"),
+            models.UniqueConstraint(fields=["game", "slot"], name="one_user_per_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.game_id}"

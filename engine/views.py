@@ -1,0 +1,31 @@
+import logging
+
+from django.http import Http404, JsonResponse
+from django.views.decorators.http import require_GET
+
+from engine import selectors
+
+logger = logging.getLogger("kogame.health")
+
+
+@require_GET
+def healthz(request):
+    try:
+        alive, engine = selectors.engine_health()
+    except Exception as error:
+        logger.warning("health check could not read the heartbeat: %s", error)
+        alive, engine = False, {"alive": False, "error": str(error)}
+    return JsonResponse({"status": "ok" if alive else "unavailable", "engine": engine}, status=200 if alive else 503)
+
+
+@require_GET
+def game_detail(request, game_id: str):
+    game = selectors.game_get(game_id=game_id)
+    if game is None:
+        raise Http404("no such game")
+    return JsonResponse(selectors.game_summary(game=game))
+
+
+@require_GET
+def games_live(request):
+    return JsonResponse({"games": selectors.games_live()})

@@ -1,0 +1,8 @@
+from django.urls import path, re_path
+
+from players.consumers import PlayerConsumer, QueueConsumer
+
+websocket_urlpatterns = [
+    re_path(r"^ws/game/(?P<game_id>[A-Za-z0-9]+)/$", PlayerConsumer.as_asgi()),
+    path("ws/queue/", QueueConsumer.as_asgi()),
+]

@@ -1,0 +1,171 @@
+"""Kogame settings: everything an operator sets comes from the environment.
+
+DATABASE_URL  unset -> an embedded SQLite file next to manage.py.
+REDIS_URL     unset -> embedded mode: in-memory channel layer and the engine in the web process.
+SECRET_KEY    required when DEBUG is off.
+DEBUG         "1"/"true"/"yes"/"on" turn it on.
+ALLOWED_HOSTS comma separated.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+# Embedded mode: one process serves pages, websockets and the engine, with no services.
+EMBEDDED_ENGINE = not REDIS_URL
+
+DEBUG = _env_flag("DEBUG", default=EMBEDDED_ENGINE)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = "kogame-insecure-development-key"
+
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+if not ALLOWED_HOSTS and DEBUG:
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    "daphne",
+    # Before "channels": engine's runworker command adds the engine's lifecycle to channels' own.
+    "engine",
+    "players",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "players.middleware.GuestUserMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kogame.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+ASGI_APPLICATION = "kogame.asgi.application"
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=0,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The engine thread and request threads write concurrently: wait for the lock, never fail on it.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # Tests share the database between threads: a file honours the busy timeout, the shared
+    # in-memory cache does not (it fails with "table is locked").
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "players.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "lobby"
+LOGOUT_REDIRECT_URL = "lobby"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Serve straight from the finders: the Procfile's release step only migrates.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # redis-py 8 times a socket out after 5 s, the layer's own blocking pop: disable it.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                # Capacity is per process-wide channel and overflow is dropped silently: room for bursts.
+                "capacity": 5000,
+                "expiry": 30,
+                "group_expiry": 86400,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}}
+
+KOGAME = {
+    # Websocket frames above this many bytes close the socket with 1009.
+    "MAX_FRAME_BYTES": 4096,
+    # Token bucket per socket: burst and sustained messages per second; over it closes with 1008.
+    "RATE_BURST": 40,
+    "RATE_PER_SECOND": 10.0,
+    # Guest tokens for scripted clients stay valid this long.
+    "TOKEN_MAX_AGE_SECONDS": 7 * 24 * 3600,
+    # Snake queue: start at once with this many players, or with at least two after the wait below.
+    "SNAKE_MATCH_PLAYERS": 4,
+    "SNAKE_MATCH_WAIT_SECONDS": 3.0,
+    # The engine counts as alive if it ticked within this many seconds (GET /healthz).
+    "HEARTBEAT_MAX_AGE_SECONDS": 5.0,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "daphne": {"level": "WARNING"},
+        "django.channels.server": {"level": "WARNING"},
+    },
+}
+
+# Behind an HTTPS proxy (Heroku's router) set SECURE_COOKIES=1; plain-HTTP deployments keep it off.
+SESSION_COOKIE_SECURE = _env_flag("SECURE_COOKIES", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from engine import views as engine_views
+from players import views as player_views
+
+urlpatterns = [
+    path("", player_views.lobby, name="lobby"),
+    path("game/<str:game_id>/", player_views.game_page, name="game"),
+    path("arena/", player_views.arena, name="arena"),
+    path("signup/", player_views.signup, name="signup"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/guest", player_views.guest_token, name="api-guest"),
+    path("api/games/", engine_views.games_live, name="api-games"),
+    path("api/games/<str:game_id>", engine_views.game_detail, name="api-game"),
+    path("healthz", engine_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

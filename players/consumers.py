@@ -1,0 +1,320 @@
+"""Websocket consumers: authenticate, validate, forward to the engine, relay what it sends.
+
+The rules live in the engine; the writes in services; these classes only translate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from engine import selectors as game_selectors
+from engine import services as game_services
+from engine.loop import group_name
+from engine.runtime import send_to_engine
+from players import services
+from players.protocol import BadFrame, TokenBucket, clean_game_intent, parse_frame
+
+logger = logging.getLogger("kogame.players")
+
+CLOSE_CANCELLED = 4000
+CLOSE_MATCHED = 4001
+CLOSE_UNAUTHENTICATED = 4002
+CLOSE_UNKNOWN_GAME = 4004
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+
+# How often, and how many times, to ask the engine about a game it does not know yet (its
+# start message may still be on its way).
+SYNC_RETRY_SECONDS = 0.2
+SYNC_RETRIES = 10
+# Events held while waiting for the engine's answer to a sync; past this we ask again.
+PENDING_EVENTS_LIMIT = 256
+
+
+class GuardedConsumer(AsyncWebsocketConsumer):
+    """Checks size, rate and JSON shape of every frame before `on_message` sees it."""
+
+    closing = False
+
+    async def websocket_connect(self, message):
+        limits = settings.KOGAME
+        self.bucket = TokenBucket(burst=limits["RATE_BURST"], rate=limits["RATE_PER_SECOND"])
+        await super().websocket_connect(message)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.closing:
+            return
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > settings.KOGAME["MAX_FRAME_BYTES"]:
+            await self.close_with(CLOSE_TOO_BIG)
+            return
+        if not self.bucket.take():
+            await self.close_with(CLOSE_POLICY)
+            return
+        try:
+            await self.on_message(parse_frame(text_data, bytes_data))
+        except BadFrame as bad:
+            await self.send_error(bad.code, bad.message)
+
+    async def on_message(self, content: dict) -> None:
+        raise NotImplementedError
+
+    async def send_json(self, content: dict) -> None:
+        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    async def close_with(self, code: int) -> None:
+        self.closing = True
+        await self.close(code=code)
+
+    async def reject(self, code: int) -> None:
+        # Closing before accept() turns into an HTTP 403 and the client never sees the code.
+        await self.accept()
+        await self.close_with(code)
+
+    def query_param(self, name: str) -> str | None:
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get(name)
+        return values[0] if values else None
+
+
+class PlayerConsumer(GuardedConsumer):
+    """`/ws/game/<game_id>/`: play (players) or watch (everyone else)."""
+
+    async def connect(self):
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.reject(CLOSE_UNAUTHENTICATED)
+            return
+        self.username = user.username
+        self.game_id = self.scope["url_route"]["kwargs"]["game_id"]
+        loaded = await database_sync_to_async(self._load_game)()
+        if loaded is None:
+            await self.reject(CLOSE_UNKNOWN_GAME)
+            return
+        game, usernames, final_state = loaded
+        self.kind = game.kind
+        self.mode = game.mode
+        self.is_player = game.mode == game.Mode.ARENA or self.username in usernames
+        self.group = group_name(self.game_id)
+        # The last version this client has; -1 before it has any.
+        self.last_v = -1
+        self.synced = False
+        self.pending: list = []
+        self.sync_attempts = 0
+        await self.accept()
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        if final_state is not None:
+            self.synced = True
+            self.last_v = final_state["v"]
+            await self.send_json(self._with_viewer(final_state))
+            return
+        if game.mode == game.Mode.ARENA:
+            # The arena lives as long as someone visits it: (re)start it in the engine if needed.
+            await send_to_engine(game_services.game_start_message(game=game, usernames=[]))
+        seen = self.query_param("v")
+        if seen is not None and seen.isdigit():
+            self.last_v = int(seen)
+        await self._request_sync()
+
+    def _load_game(self):
+        game = game_selectors.game_get(game_id=self.game_id)
+        if game is None:
+            return None
+        final_state = None if game.is_live else game_selectors.finished_game_state(game=game)
+        return game, game_selectors.game_usernames(game=game), final_state
+
+    async def _request_sync(self) -> None:
+        """Asks the engine for what this client lacks after `last_v` (or for the full state)."""
+        self.synced = False
+        self.sync_attempts += 1
+        seen = self.last_v if self.last_v >= 0 else None
+        await send_to_engine(
+            {"type": "engine.sync", "game_id": self.game_id, "v": seen, "reply_channel": self.channel_name}
+        )
+
+    async def disconnect(self, code):
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            if self.mode == "arena":
+                await self._forward({"type": "leave"}, reply=False)
+
+    async def dispatch(self, message):
+        # Ticks are the hot path: skip the per-message database-connection cleanup Channels adds.
+        if message.get("type") == "game.events":
+            await self.game_events(message)
+        else:
+            await super().dispatch(message)
+
+    # -- from the engine ------------------------------------------------------------------
+
+    async def game_sync(self, message):
+        if not message["known"]:
+            await self._engine_does_not_know_game()
+            return
+        for v, text in message["events"]:
+            if text.startswith('{"type":"gameState"'):
+                await self.send(text_data=json.dumps(self._with_viewer(json.loads(text)), separators=(",", ":")))
+                self.last_v = v
+            elif v > self.last_v:
+                await self.send(text_data=text)
+                self.last_v = v
+        self.synced = True
+        held, self.pending = self.pending, []
+        await self._relay(held)
+
+    async def _engine_does_not_know_game(self) -> None:
+        if self.sync_attempts < SYNC_RETRIES:
+            await asyncio.sleep(SYNC_RETRY_SECONDS)
+            await self._request_sync()
+            return
+        # The engine lost the game (a restart): show what the database knows.
+        loaded = await database_sync_to_async(self._load_game)()
+        if loaded is None:
+            return
+        game, usernames, final_state = loaded
+        state = final_state or game_selectors.finished_game_state(game=game)
+        await self.send_json(self._with_viewer(state))
+        await self.send_error("engine_unavailable", "the game engine is not running this game")
+
+    async def game_events(self, message):
+        if not self.synced:
+            self.pending.extend(message["events"])
+            if len(self.pending) > PENDING_EVENTS_LIMIT:
+                self.pending = []
+                await self._request_sync()
+            return
+        await self._relay(message["events"])
+
+    async def _relay(self, events) -> None:
+        for index, (v, text) in enumerate(events):
+            if v <= self.last_v:
+                continue
+            if v > self.last_v + 1:
+                # An event went missing on the way: hold the rest and ask for what we lack.
+                self.pending = list(events[index:])
+                await self._request_sync()
+                return
+            await self.send(text_data=text)
+            self.last_v = v
+
+    async def game_error(self, message):
+        await self.send_error(message["code"], message["message"])
+
+    def _with_viewer(self, state: dict) -> dict:
+        return {**state, "you": {"username": self.username, "role": "player" if self.is_player else "spectator"}}
+
+    # -- from the client ------------------------------------------------------------------
+
+    async def on_message(self, content: dict) -> None:
+        if content["type"] == "ping":
+            await self.send_json({"type": "pong"})
+            return
+        intent = clean_game_intent(self.kind, content)
+        if intent["type"] != "chat" and not self.is_player:
+            raise BadFrame("not_player", "spectators cannot act in this game")
+        await self._forward(intent, reply=True)
+
+    async def _forward(self, intent: dict, *, reply: bool) -> None:
+        await send_to_engine(
+            {
+                "type": "engine.intent",
+                "game_id": self.game_id,
+                "username": self.username,
+                "intent": intent,
+                "reply_channel": self.channel_name if reply else None,
+            }
+        )
+
+
+class QueueConsumer(GuardedConsumer):
+    """`/ws/queue/?game=snake`: wait for a match."""
+
+    MATCH_POLL_SECONDS = 1.0
+
+    async def connect(self):
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.reject(CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.matched = False
+        self.seated = False
+        self.poller: asyncio.Task | None = None
+        self.kind = self.query_param("game")
+        await self.accept()
+        if self.kind != "snake":
+            await self.send_error("bad_query", 'the queue needs ?game=snake')
+            await self.close_with(CLOSE_CANCELLED)
+            return
+        replaced = await database_sync_to_async(services.queue_join)(
+            user=user, kind=self.kind, time_control="", channel_name=self.channel_name
+        )
+        self.seated = True
+        if replaced:
+            await self.channel_layer.send(replaced, {"type": "queue.replaced"})
+        await self.send_json({"type": "queued", "game": self.kind})
+        await self._try_match()
+        self.poller = asyncio.ensure_future(self._poll())
+
+    async def _poll(self) -> None:
+        while not self.matched:
+            await asyncio.sleep(self.MATCH_POLL_SECONDS)
+            try:
+                await self._try_match()
+            except Exception:
+                logger.exception("matchmaking attempt failed")
+
+    async def _try_match(self) -> None:
+        limits = settings.KOGAME
+        match = await database_sync_to_async(services.queue_match_snake)(
+            full_table=limits["SNAKE_MATCH_PLAYERS"], wait_seconds=limits["SNAKE_MATCH_WAIT_SECONDS"]
+        )
+        if match is None:
+            return
+        game, seated = match
+        # The engine hears of the game before its players do, so their first sync finds it.
+        await send_to_engine(game_services.game_start_message(game=game, usernames=[name for name, _ in seated]))
+        for _, channel in seated:
+            await self.channel_layer.send(channel, {"type": "queue.match_found", "game_id": game.id})
+
+    async def queue_match_found(self, message):
+        self.matched = True
+        await self.send_json({"type": "match_found", "game_id": message["game_id"]})
+        await self.close_with(CLOSE_MATCHED)
+
+    async def queue_replaced(self, message):
+        self.seated = False
+        await self.send_error("replaced", "this queue seat was taken over by another connection of yours")
+        await self.close_with(CLOSE_CANCELLED)
+
+    async def on_message(self, content: dict) -> None:
+        if content["type"] == "cancel":
+            await self._leave()
+            await self.close_with(CLOSE_CANCELLED)
+            return
+        if content["type"] == "ping":
+            await self.send_json({"type": "pong"})
+            return
+        raise BadFrame("unknown_type", f"unknown message type {content['type']!r}")
+
+    async def _leave(self) -> None:
+        if self.seated and not self.matched:
+            self.seated = False
+            await database_sync_to_async(services.queue_leave)(
+                user=self.user, kind=self.kind, channel_name=self.channel_name
+            )
+
+    async def disconnect(self, code):
+        if getattr(self, "poller", None) is not None:
+            self.poller.cancel()
+        if hasattr(self, "seated"):
+            await self._leave()

@@ -1,0 +1,75 @@
+"""Writes about players and the matchmaking queue."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from engine import services as game_services
+from engine.models import Game
+from players.models import QueueSeat
+
+User = get_user_model()
+
+
+@transaction.atomic
+def guest_create() -> User:
+    user = User(username=f"guest-{secrets.token_hex(4)}", is_guest=True)
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def queue_join(*, user: User, kind: str, time_control: str, channel_name: str) -> str | None:
+    """Takes (or takes over) the user's seat for `kind`. Returns the channel of the socket that
+    held the seat before, which must now be closed, or None."""
+    seat = QueueSeat.objects.select_for_update().filter(user=user, kind=kind).first()
+    if seat is None:
+        seat = QueueSeat(user=user, kind=kind, time_control=time_control, channel_name=channel_name)
+        seat.full_clean()
+        seat.save()
+        return None
+    previous = seat.channel_name
+    seat.channel_name = channel_name
+    seat.time_control = time_control
+    seat.full_clean()
+    seat.save()
+    return previous if previous != channel_name else None
+
+
+@transaction.atomic
+def queue_leave(*, user: User, kind: str, channel_name: str) -> None:
+    # Only the socket that holds the seat may give it up: a replaced socket must not.
+    QueueSeat.objects.filter(user=user, kind=kind, channel_name=channel_name).delete()
+
+
+@transaction.atomic
+def queue_match_snake(*, full_table: int, wait_seconds: float) -> tuple[Game, list[tuple[str, str]]] | None:
+    """Seats the oldest waiting Snake players at one game if there are enough of them.
+
+    The seats are claimed with row locks that other matchers skip, and deleted in the same
+    transaction that creates the game, so concurrent matchers (in any web process) never hand one
+    seat to two games. A full table starts at once; two or more start once the oldest has waited
+    `wait_seconds`. Returns the game and its players' (username, queue channel), or None.
+    """
+    seats = list(
+        QueueSeat.objects.select_for_update(skip_locked=True)
+        .filter(kind=QueueSeat.Kind.SNAKE)
+        .select_related("user")
+        .order_by("created_at", "pk")[:full_table]
+    )
+    if len(seats) < 2:
+        return None
+    waited_enough = seats[0].created_at <= timezone.now() - timedelta(seconds=wait_seconds)
+    if len(seats) < full_table and not waited_enough:
+        return None
+    users = [seat.user for seat in seats]
+    game = game_services.game_create(kind=Game.Kind.SNAKE, users=users, settings={})
+    QueueSeat.objects.filter(pk__in=[seat.pk for seat in seats]).delete()
+    return game, [(seat.user.username, seat.channel_name) for seat in seats]

@@ -1,0 +1,306 @@
+"""The engine loop under a fake clock: scheduling, queues, versions, history, isolation."""
+
+import json
+
+import pytest
+
+from engine.loop import HISTORY_LIMIT, INTENT_QUEUE_LIMIT, RETAIN_ENDED_SECONDS, GameEngine, group_name
+from engine.sessions import Outcome
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class RecordingBroadcaster:
+    def __init__(self) -> None:
+        self.sends: list[tuple[str, str, dict]] = []
+
+    def publish(self, sends):
+        self.sends.extend(sends)
+
+    def group_events(self, game_id: str) -> list[dict]:
+        return [
+            json.loads(text)
+            for target, name, message in self.sends
+            if target == "group" and name == group_name(game_id)
+            for _, text in message["events"]
+        ]
+
+    def replies(self, channel: str) -> list[dict]:
+        return [message for target, name, message in self.sends if target == "channel" and name == channel]
+
+
+class RecordingStore:
+    def __init__(self) -> None:
+        self.ended: list[tuple[str, Outcome, int]] = []
+
+    def game_ended(self, game_id, outcome, last_v):
+        self.ended.append((game_id, outcome, last_v))
+
+
+class CountingSession:
+    """A minimal game kind: counts ticks, records the intents each tick saw, can be told to fail."""
+
+    kind = "counter"
+    immediate_intents = frozenset({"bump"})
+
+    def __init__(self, *, players, settings, seed):
+        self.players = players
+        self.period = settings.get("period", 0.1)
+        self.fail_on_tick = settings.get("fail_on_tick")
+        self.end_on_tick = settings.get("end_on_tick")
+        self.ticks = 0
+        self.seen_intents: list[list] = []
+        self.bumps = 0
+
+    def validate(self, username, intent):
+        if username not in self.players:
+            return "not a player of this game"
+        return None
+
+    def apply(self, username, intent, now):
+        self.bumps += 1
+        return [{"type": "bumped", "by": username, "at": now}]
+
+    def tick(self, intents, now):
+        self.ticks += 1
+        if self.ticks == self.fail_on_tick:
+            raise RuntimeError("rules bug")
+        self.seen_intents.append(list(intents))
+        return [{"type": "tick", "tick": self.ticks}]
+
+    def snapshot(self):
+        return {"ticks": self.ticks}
+
+    def outcome(self):
+        if self.end_on_tick is not None and self.ticks >= self.end_on_tick:
+            return Outcome(status="finished", reason="done", winner=self.players[0], scores={"a": 1})
+        return None
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def broadcaster():
+    return RecordingBroadcaster()
+
+
+@pytest.fixture
+def store():
+    return RecordingStore()
+
+
+@pytest.fixture
+def engine(clock, broadcaster, store):
+    return GameEngine(broadcaster=broadcaster, store=store, clock=clock, session_factories={"counter": CountingSession})
+
+
+def start(engine, game_id="g1", players=("a", "b"), **settings):
+    engine.submit(
+        {
+            "type": "engine.start_game",
+            "game_id": game_id,
+            "kind": "counter",
+            "mode": "match",
+            "players": list(players),
+            "settings": settings,
+            "seed": 1,
+        }
+    )
+    engine.pump()
+    return engine.games[game_id].session
+
+
+def intent(engine, username, body, game_id="g1", reply_channel="reply.1"):
+    engine.submit(
+        {"type": "engine.intent", "game_id": game_id, "username": username, "intent": body, "reply_channel": reply_channel}
+    )
+
+
+def test_ticks_follow_a_fixed_timestep_without_drift(engine, clock):
+    session = start(engine, period=0.1)
+    start_time = clock.now
+    # Wake up a little late every time: deadlines stay on the original grid.
+    for step in range(1, 51):
+        clock.now = start_time + step * 0.1 + 0.03
+        engine.pump()
+    assert session.ticks == 50
+    assert engine.games["g1"].deadline == pytest.approx(start_time + 51 * 0.1)
+    assert engine.stats.late_ticks == 0
+
+
+def test_a_late_tick_is_counted_and_missed_ticks_are_skipped_not_replayed(engine, clock):
+    session = start(engine, period=0.1)
+    start_time = clock.now
+    clock.now = start_time + 0.1
+    engine.pump()
+    # The loop stalls for 0.55 s: one tick runs now, the 4 whole periods missed are skipped.
+    clock.now = start_time + 0.65
+    engine.pump()
+    assert session.ticks == 2
+    assert engine.stats.late_ticks == 1
+    assert engine.stats.skipped_ticks == 4
+    assert engine.games["g1"].deadline == pytest.approx(start_time + 0.7)
+
+
+def test_games_keep_their_own_tick_rates(engine, clock):
+    # Periods that are exact in binary floating point, so the count is exact.
+    fast = start(engine, "fast", period=0.0625)
+    slow = start(engine, "slow", period=0.25)
+    start_time = clock.now
+    for step in range(1, 21):
+        clock.now = start_time + step * 0.0625
+        engine.pump()
+    assert fast.ticks == 20
+    assert slow.ticks == 5
+
+
+def test_queued_intents_reach_the_next_tick_in_arrival_order(engine, clock):
+    session = start(engine)
+    intent(engine, "a", {"type": "turn", "n": 1})
+    intent(engine, "b", {"type": "turn", "n": 2})
+    engine.pump()
+    assert session.seen_intents == []
+    clock.now += 0.1
+    engine.pump()
+    assert session.seen_intents == [[("a", {"type": "turn", "n": 1}), ("b", {"type": "turn", "n": 2})]]
+
+
+def test_a_full_intent_queue_drops_the_oldest_intent(engine, clock):
+    session = start(engine)
+    for n in range(INTENT_QUEUE_LIMIT + 5):
+        intent(engine, "a", {"type": "turn", "n": n})
+    engine.pump()
+    clock.now += 0.1
+    engine.pump()
+    seen = [body["n"] for _, body in session.seen_intents[0]]
+    assert seen == list(range(5, INTENT_QUEUE_LIMIT + 5))
+    assert engine.stats.dropped_intents == 5
+
+
+def test_immediate_intents_apply_at_once_without_waiting_for_a_tick(engine, clock, broadcaster):
+    session = start(engine)
+    intent(engine, "a", {"type": "bump"})
+    engine.pump()
+    assert session.bumps == 1
+    assert [e["type"] for e in broadcaster.group_events("g1")] == ["bumped"]
+
+
+def test_intent_from_a_non_player_is_refused_and_changes_nothing(engine, clock, broadcaster):
+    session = start(engine)
+    intent(engine, "mallory", {"type": "bump"}, reply_channel="reply.m")
+    intent(engine, "mallory", {"type": "turn"}, reply_channel="reply.m")
+    engine.pump()
+    clock.now += 0.1
+    engine.pump()
+    assert session.bumps == 0
+    assert session.seen_intents == [[]]
+    assert [r["code"] for r in broadcaster.replies("reply.m")] == ["refused", "refused"]
+
+
+def test_intent_for_another_game_touches_only_that_game(engine, clock):
+    mine = start(engine, "mine", players=("a",))
+    theirs = start(engine, "theirs", players=("b",))
+    intent(engine, "a", {"type": "bump"}, game_id="theirs")
+    engine.pump()
+    assert theirs.bumps == 0 and mine.bumps == 0
+
+
+def test_every_event_carries_a_version_rising_by_one(engine, clock, broadcaster):
+    start(engine)
+    for _ in range(5):
+        clock.now += 0.1
+        engine.pump()
+    intent(engine, "a", {"type": "chat", "message": "hi"})
+    engine.pump()
+    events = broadcaster.group_events("g1")
+    assert [e["v"] for e in events] == [1, 2, 3, 4, 5, 6]
+    assert events[-1] == {"type": "chat", "username": "a", "message": "hi", "v": 6}
+
+
+def test_sync_replays_missed_events_or_sends_a_fresh_state(engine, clock, broadcaster):
+    start(engine)
+    for _ in range(HISTORY_LIMIT + 10):
+        clock.now += 0.1
+        engine.pump()
+    latest = engine.games["g1"].v
+    engine.submit({"type": "engine.sync", "game_id": "g1", "v": latest - 3, "reply_channel": "c.recent"})
+    engine.submit({"type": "engine.sync", "game_id": "g1", "v": 2, "reply_channel": "c.old"})
+    engine.submit({"type": "engine.sync", "game_id": "g1", "v": None, "reply_channel": "c.new"})
+    engine.submit({"type": "engine.sync", "game_id": "nope", "v": None, "reply_channel": "c.unknown"})
+    engine.pump()
+    recent = broadcaster.replies("c.recent")[0]
+    assert [v for v, _ in recent["events"]] == [latest - 2, latest - 1, latest]
+    for channel in ("c.old", "c.new"):
+        (v, text), = broadcaster.replies(channel)[0]["events"]
+        state = json.loads(text)
+        assert (v, state["type"], state["v"], state["ticks"]) == (latest, "gameState", latest, HISTORY_LIMIT + 10)
+    assert broadcaster.replies("c.unknown")[0]["known"] is False
+
+
+def test_a_failing_game_ends_with_a_reason_and_the_others_keep_ticking(engine, clock, broadcaster, store):
+    broken = start(engine, "broken", fail_on_tick=3)
+    healthy = start(engine, "healthy")
+    for _ in range(6):
+        clock.now += 0.1
+        engine.pump()
+    assert healthy.ticks == 6
+    assert broken.ticks == 3
+    end = broadcaster.group_events("broken")[-1]
+    assert (end["type"], end["status"], end["reason"]) == ("gameEnd", "aborted", "engine_error")
+    assert [(game_id, outcome.reason) for game_id, outcome, _ in store.ended] == [("broken", "engine_error")]
+    assert engine.stats.failed_games == 1
+
+
+def test_malformed_messages_do_not_stop_the_engine(engine, clock):
+    session = start(engine)
+    for bad in [{}, {"type": "engine.intent"}, {"type": "engine.start_game", "kind": "nope"}, {"type": 7}, {"type": "engine.sync"}]:
+        engine.submit(bad)
+    engine.pump()
+    clock.now += 0.1
+    engine.pump()
+    assert session.ticks == 1
+
+
+def test_game_end_is_broadcast_saved_and_the_game_evicted_later(engine, clock, broadcaster, store):
+    start(engine, end_on_tick=2)
+    for _ in range(3):
+        clock.now += 0.1
+        engine.pump()
+    events = broadcaster.group_events("g1")
+    assert [e["type"] for e in events] == ["tick", "tick", "gameEnd"]
+    assert events[-1]["winner"] == "a"
+    assert store.ended[0][2] == events[-1]["v"]
+    intent(engine, "a", {"type": "bump"}, reply_channel="late")
+    engine.pump()
+    assert broadcaster.replies("late")[0]["code"] == "game_over"
+    clock.now += RETAIN_ENDED_SECONDS + 1
+    engine.pump()
+    assert "g1" not in engine.games
+
+
+def test_starting_a_running_game_again_changes_nothing(engine, clock):
+    session = start(engine)
+    clock.now += 0.1
+    engine.pump()
+    start(engine)
+    assert engine.games["g1"].session is session
+    assert session.ticks == 1
+
+
+def test_events_of_one_iteration_leave_as_one_message_per_game(engine, clock, broadcaster):
+    start(engine)
+    intent(engine, "a", {"type": "bump"})
+    intent(engine, "b", {"type": "bump"})
+    engine.pump()
+    group_sends = [s for s in broadcaster.sends if s[0] == "group"]
+    assert len(group_sends) == 1
+    assert [v for v, _ in group_sends[0][2]["events"]] == [1, 2]
