@@ -115,9 +115,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Serve straight from the finders: the Procfile's release step only migrates.
+# Served straight from the finders (no collectstatic): the Procfile's release step only migrates.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -1,0 +1,219 @@
+// The Snake game page: keeps the game state from the socket and hands it to the board and panel.
+
+import { CLOSE, ReconnectingSocket, socketUrl } from './socket.js';
+import { PlayerColors, SnakeBoard } from './snake-board.js';
+import { listenForControls, TurnQueue } from './snake-input.js';
+import { describeDeath, GamePanel } from './snake-panel.js';
+import { showServerError, showToast } from './toast.js';
+
+const GAME_CLOSE_CODES = [
+  CLOSE.MATCHED,
+  CLOSE.UNAUTHENTICATED,
+  CLOSE.UNKNOWN_GAME,
+  CLOSE.TOO_MANY_MESSAGES,
+  CLOSE.FRAME_TOO_BIG,
+];
+const CLOSE_MESSAGES = {
+  [CLOSE.MATCHED]: 'This game has moved on',
+  [CLOSE.UNAUTHENTICATED]: 'Please reload to sign in again',
+  [CLOSE.UNKNOWN_GAME]: 'No such game',
+  [CLOSE.TOO_MANY_MESSAGES]: 'Disconnected: too many messages',
+  [CLOSE.FRAME_TOO_BIG]: 'Disconnected: message too big',
+};
+// A respawn not answered by a live snake within this long may be sent again.
+const RESPAWN_WAIT_MS = 1500;
+
+class SnakeGame {
+  constructor(root) {
+    this.gameId = root.dataset.gameId;
+    this.mode = root.dataset.gameMode;
+    this.you = { username: root.dataset.username, role: 'spectator' };
+    this.lastV = 0;
+    this.status = 'started';
+    this.tickHz = 10;
+    this.players = [];
+    this.deathCauses = new Map();
+    this.hasBoard = false;
+    this.respawnSentAt = -Infinity;
+
+    this.panel = new GamePanel(root);
+    this.colors = new PlayerColors();
+    this.board = new SnakeBoard(root.querySelector('[data-board-canvas]'), this.colors);
+    this.boardElement = root.querySelector('[data-board]');
+    this.turns = new TurnQueue((direction) => this.socket.send({ type: 'direction', direction }));
+    this.socket = new ReconnectingSocket({
+      url: () => socketUrl(`/ws/game/${encodeURIComponent(this.gameId)}/${this.lastV > 0 ? `?v=${this.lastV}` : ''}`),
+      finalCloseCodes: GAME_CLOSE_CODES,
+      onMessage: (message) => this.handleMessage(message),
+      onStatus: (status) => this.panel.setConnection(status),
+      onClosed: (code) => this.panel.showFatal(CLOSE_MESSAGES[code]),
+    });
+
+    this.bindControls(root);
+    this.board.setMe(this.you.username);
+    this.board.start();
+    this.socket.connect();
+    this.updateControls();
+  }
+
+  bindControls(root) {
+    listenForControls({
+      surface: root.querySelector('[data-board-canvas]'),
+      isActive: () => this.isPlaying(),
+      onDirection: (direction) => {
+        if (this.mySnake()?.alive) this.turns.press(direction);
+      },
+      onConfirm: () => this.respawn(),
+    });
+    this.panel.joinButton.addEventListener('click', () => this.respawn());
+    root.querySelector('[data-chat-form]').addEventListener('submit', (event) => this.sendChat(event));
+    root.querySelector('[data-reload]').addEventListener('click', () => location.reload());
+  }
+
+  // -- from the server -----------------------------------------------------------------------
+
+  handleMessage(message) {
+    if (message.type === 'gameState') {
+      this.applyGameState(message);
+    } else if (message.type === 'error') {
+      showServerError(message);
+      this.respawnSentAt = -Infinity; // A refused respawn may be tried again at once.
+      this.updateControls();
+    } else if ('v' in message) {
+      if (message.v <= this.lastV) return; // Already seen (a replay after reconnecting).
+      this.lastV = message.v;
+      this.applyEvent(message);
+    }
+  }
+
+  applyEvent(message) {
+    if (message.type === 'tick') this.applyTick(message);
+    else if (message.type === 'chat') this.panel.addChat(message.username, message.message, this.colors.colorOf(message.username));
+    else if (message.type === 'gameEnd') this.applyGameEnd(message);
+  }
+
+  // A gameState replaces everything we knew, whatever its v: it is the server's fresh picture.
+  applyGameState(state) {
+    this.lastV = state.v;
+    this.you = state.you || this.you;
+    this.status = state.status;
+    this.tickHz = state.settings?.tick_hz || this.tickHz;
+    this.board.setTickRate(this.tickHz);
+    this.board.setMe(this.you.username);
+    this.deathCauses.clear();
+    if ('width' in state) {
+      this.hasBoard = true;
+      this.board.reset(state);
+      const me = state.players.find((player) => player.username === this.you.username);
+      if (me?.alive) this.turns.reset(me.direction);
+    }
+    this.applyPlayers(state.players, state.countdown || 0);
+    if (state.status === 'started') this.panel.hideGameOver();
+    else this.panel.showGameOver({ status: state.status, ...state.result }, this.you.username);
+  }
+
+  applyTick(tick) {
+    const wasAlive = Boolean(this.mySnake()?.alive);
+    this.hasBoard = true;
+    this.board.advance(tick);
+    for (const event of tick.events || []) this.applyHappening(event);
+    this.applyPlayers(tick.players, tick.countdown);
+    const me = this.mySnake();
+    if (me?.alive && !wasAlive) this.turns.reset(me.direction);
+    else if (me?.alive) this.turns.onTick(me.direction);
+  }
+
+  applyHappening(event) {
+    const isMe = event.player === this.you.username;
+    if (event.kind === 'died') {
+      this.deathCauses.set(event.player, event.cause);
+      this.panel.addNotice(`${event.player} ${describeDeath(event.cause)}`);
+      if (isMe) showToast(`You ${describeDeath(event.cause)}`, 'info');
+    } else if (event.kind === 'joined' || event.kind === 'respawned') {
+      this.deathCauses.delete(event.player);
+      this.panel.addNotice(event.kind === 'joined' ? `${event.player} joined` : `${event.player} is back`);
+    } else if (event.kind === 'left') {
+      this.deathCauses.delete(event.player);
+      this.panel.addNotice(`${event.player} left`);
+    } else if (event.kind === 'no_room' && isMe) {
+      this.respawnSentAt = -Infinity;
+      showToast('No room on the board right now, try again', 'info');
+    }
+  }
+
+  applyGameEnd(end) {
+    this.status = end.status;
+    this.panel.showGameOver(end, this.you.username);
+    this.updateControls();
+  }
+
+  applyPlayers(players, countdown) {
+    this.players = players;
+    this.colors.update(players);
+    const countdownSeconds = this.status === 'started' ? Math.ceil(countdown / this.tickHz) : 0;
+    this.panel.showCountdown(countdownSeconds);
+    this.panel.renderScoreboard(players.map((player) => this.scoreboardRow(player)));
+    this.updateControls();
+  }
+
+  scoreboardRow(player) {
+    const isDead = player.alive === false;
+    return {
+      username: player.username,
+      score: player.score,
+      color: this.colors.colorOf(player.username),
+      isYou: player.username === this.you.username,
+      status: isDead ? describeDeath(this.deathCauses.get(player.username)) : '',
+    };
+  }
+
+  // -- your side -----------------------------------------------------------------------------
+
+  mySnake() {
+    return this.players.find((player) => player.username === this.you.username);
+  }
+
+  isPlaying() {
+    return this.you.role === 'player' && this.status === 'started';
+  }
+
+  respawn() {
+    if (!this.joinPrompt() || this.isRespawnPending()) return;
+    if (this.socket.send({ type: 'respawn' })) this.respawnSentAt = performance.now();
+    this.updateControls();
+  }
+
+  isRespawnPending() {
+    return performance.now() - this.respawnSentAt < RESPAWN_WAIT_MS;
+  }
+
+  /** What the "join" overlay says, or null when it should not show. */
+  joinPrompt() {
+    const me = this.mySnake();
+    if (this.mode !== 'arena' || !this.isPlaying() || !this.hasBoard || me?.alive) return null;
+    const busy = this.isRespawnPending();
+    if (!me) return { title: 'Join the arena', detail: 'Drop in whenever you like. Eat, grow, survive.', button: 'Join the arena', busy };
+    const cause = describeDeath(this.deathCauses.get(me.username));
+    return { title: `You ${cause}`, detail: `Score this life: ${me.score}`, button: 'Respawn', busy };
+  }
+
+  updateControls() {
+    const inGame = this.mode !== 'arena' || Boolean(this.mySnake());
+    const playing = this.isPlaying() && inGame;
+    this.panel.setRole(playing ? 'Playing' : 'Watching', playing);
+    this.panel.showJoin(this.joinPrompt());
+    // Swipes must not scroll the page while you steer.
+    this.boardElement.classList.toggle('is-steering', this.isPlaying());
+  }
+
+  sendChat(event) {
+    event.preventDefault();
+    const input = event.target.elements.message;
+    const message = input.value.trim();
+    if (!message) return;
+    if (this.socket.send({ type: 'chat', message })) input.value = '';
+    else showToast('Not connected, try again in a moment');
+  }
+}
+
+new SnakeGame(document.querySelector('[data-snake-game]'));
