@@ -3,6 +3,7 @@
 import logging
 
 from channels.consumer import SyncConsumer
+from channels.db import database_sync_to_async
 
 from engine import runtime
 
@@ -10,17 +11,14 @@ logger = logging.getLogger("kogame.engine")
 
 
 class EngineConsumer(SyncConsumer):
-    # A handler that raised would make Channels drop this instance; submit() never raises.
-    def _submit(self, message: dict) -> None:
+    # Runs on the worker's sync thread, as SyncConsumer's own dispatch does.
+    @database_sync_to_async
+    def dispatch(self, message: dict) -> None:
+        # Every engine.* message goes to the engine's inbox; the engine validates it. Nothing here
+        # may raise: Channels would drop this consumer instance and build a new one.
+        if not str(message.get("type", "")).startswith("engine."):
+            logger.warning("game_engine channel ignored a %r message", message.get("type"))
+            return
         engine = runtime.start_engine(own_loop=True)
         if not engine.submit(message):
             logger.warning("engine inbox full: dropped a %s message", message.get("type"))
-
-    def engine_start_game(self, message: dict) -> None:
-        self._submit(message)
-
-    def engine_intent(self, message: dict) -> None:
-        self._submit(message)
-
-    def engine_sync(self, message: dict) -> None:
-        self._submit(message)

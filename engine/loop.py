@@ -13,13 +13,15 @@ import heapq
 import json
 import logging
 import queue
+import random
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from engine.sessions import SESSION_FACTORIES, GameSession, Outcome, SessionFactory
+from engine.ids import new_game_id
+from engine.sessions import SESSION_FACTORIES, GameSession, IntentRefused, Outcome, SessionFactory
 
 logger = logging.getLogger("kogame.engine")
 
@@ -30,8 +32,9 @@ INTENT_QUEUE_LIMIT = 64
 INBOX_LIMIT = 100_000
 # Events kept per game for reconnecting clients (?v=): 6.4 s of Snake at 10 Hz.
 HISTORY_LIMIT = 64
-# A finished game stays this long so late and reconnecting clients still get its gameEnd.
-RETAIN_ENDED_SECONDS = 30.0
+# A finished game stays this long so late and reconnecting clients still get its gameEnd, and
+# players can chat and agree on a rematch.
+RETAIN_ENDED_SECONDS = 120.0
 # Longest the loop sleeps without looking at the inbox or publishing a heartbeat.
 IDLE_WAIT_SECONDS = 0.25
 HEARTBEAT_INTERVAL_SECONDS = 1.0
@@ -44,6 +47,9 @@ class Broadcaster(Protocol):
 
 class ResultStore(Protocol):
     def game_ended(self, game_id: str, outcome: Outcome, last_v: int) -> None: ...
+
+    def persist(self, game_id: str, record: dict, on_done: Callable[[bool], None]) -> None:
+        """Saves `record` durably, then calls on_done(saved) from any thread."""
 
 
 class HeartbeatSink(Protocol):
@@ -66,6 +72,12 @@ class LiveGame:
     ended_at: float | None = None
     outcome: Outcome | None = None
     dropped_intents: int = 0
+    # Versions whose record the store has not confirmed yet, and the encoded events held back
+    # until it does: an event that must be durable never leaves before it is, nor anything after it.
+    unconfirmed: deque = field(default_factory=deque)
+    held: deque = field(default_factory=deque)
+    # Open sockets per player, to tell the rules when a player's last one leaves.
+    sockets: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -228,11 +240,54 @@ class GameEngine(threading.Thread):
         self._end(game, now, Outcome(status="aborted", reason="engine_error", winner=None))
 
     def _emit(self, game: LiveGame, event: dict) -> None:
+        spawn = event.pop("_spawn", None)
+        if spawn is not None:
+            event["game_id"] = self._spawn(spawn)
+            event["_persist"] = {"op": "create_game", "game_id": event["game_id"], **spawn}
+        record = event.pop("_persist", None)
         game.v += 1
         event["v"] = game.v
+        # Server wall time in ms: clients use it to measure lag and to run clocks between events.
+        event["ts"] = round(time.time() * 1000)
         text = json.dumps(event, separators=(",", ":"))
-        game.history.append((game.v, text))
-        self._outbox.append(("group", group_name(game.game_id), [game.v, text]))
+        if record is not None:
+            game.unconfirmed.append(game.v)
+            self.store.persist(game.game_id, record, self._confirmation(game.game_id, game.v))
+        if game.unconfirmed:
+            game.held.append((game.v, text))
+        else:
+            self._release(game, game.v, text)
+
+    def _release(self, game: LiveGame, v: int, text: str) -> None:
+        game.history.append((v, text))
+        self._outbox.append(("group", group_name(game.game_id), [v, text]))
+
+    def _confirmation(self, game_id: str, v: int) -> Callable[[bool], None]:
+        def confirm(saved: bool) -> None:
+            # Blocking put: a lost confirmation would hold the game's events forever.
+            self._inbox.put({"type": "engine.persisted", "game_id": game_id, "v": v, "saved": saved})
+
+        return confirm
+
+    def _persisted(self, message: dict) -> None:
+        game = self.games.get(message["game_id"])
+        if game is None:
+            return
+        v = message["v"]
+        if game.unconfirmed and game.unconfirmed[0] == v:
+            game.unconfirmed.popleft()
+        release_below = game.unconfirmed[0] if game.unconfirmed else float("inf")
+        while game.held and game.held[0][0] < release_below:
+            self._release(game, *game.held.popleft())
+        if not message["saved"] and game.ended_at is None:
+            logger.error("game %s: the store could not save event %d; ending the game", game.game_id, v)
+            self.stats.failed_games += 1
+            self._end(game, self.clock(), Outcome(status="aborted", reason="engine_error", winner=None))
+
+    def _spawn(self, spawn: dict) -> str:
+        game_id = new_game_id()
+        self._start_game({"game_id": game_id, "seed": random.getrandbits(48), "mode": "match", **spawn})
+        return game_id
 
     def _reply(self, channel: str | None, message: dict) -> None:
         if channel:
@@ -282,6 +337,10 @@ class GameEngine(threading.Thread):
                 self._intent(message)
             elif kind == "engine.sync":
                 self._sync(message)
+            elif kind == "engine.persisted":
+                self._persisted(message)
+            elif kind == "engine.presence":
+                self._presence(message)
             else:
                 logger.warning("engine ignored a message of type %r", kind)
         except Exception:
@@ -292,7 +351,9 @@ class GameEngine(threading.Thread):
         if game_id in self.games:
             return
         factory = self.session_factories[message["kind"]]
-        session = factory(players=list(message["players"]), settings=dict(message["settings"]), seed=int(message["seed"]))
+        session = factory(
+            players=list(message["players"]), settings=dict(message["settings"]), seed=int(message["seed"]), now=self.clock()
+        )
         game = LiveGame(game_id=game_id, session=session, mode=message.get("mode", "match"), deadline=self.clock() + session.period)
         self.games[game_id] = game
         self._schedule(game)
@@ -301,13 +362,17 @@ class GameEngine(threading.Thread):
     def _intent(self, message: dict) -> None:
         game = self.games.get(message.get("game_id"))
         reply_to = message.get("reply_channel")
-        if game is None or game.ended_at is not None:
-            self._reply(reply_to, {"type": "game.error", "code": "game_over", "message": "this game is not running"})
-            return
         username = message["username"]
         intent = message["intent"]
+        if game is None:
+            self._reply(reply_to, {"type": "game.error", "code": "game_over", "message": "this game is not running"})
+            return
+        if game.ended_at is not None and intent.get("type") not in game.session.post_game_intents | {"chat"}:
+            self._reply(reply_to, {"type": "game.error", "code": "game_over", "message": "this game is over"})
+            return
         if intent.get("type") == "chat":
-            self._emit(game, {"type": "chat", "username": username, "message": intent["message"]})
+            chat = {"type": "chat", "username": username, "message": intent["message"], "room": intent.get("room", "player")}
+            self._emit(game, chat)
             return
         error = game.session.validate(username, intent)
         if error is not None:
@@ -317,6 +382,9 @@ class GameEngine(threading.Thread):
             now = self.clock()
             try:
                 events = game.session.apply(username, intent, now)
+            except IntentRefused as refused:
+                self._reply(reply_to, {"type": "game.error", "code": refused.code, "message": refused.message})
+                return
             except Exception:
                 self._fail(game, now, f"{intent['type']} by {username}")
                 return
@@ -328,6 +396,26 @@ class GameEngine(threading.Thread):
             game.dropped_intents += 1
             self.stats.dropped_intents += 1
         game.intents.append((username, intent))
+
+    def _presence(self, message: dict) -> None:
+        game = self.games.get(message["game_id"])
+        if game is None or game.ended_at is not None:
+            return
+        username = message["username"]
+        before = game.sockets.get(username, 0)
+        after = max(0, before + (1 if message["connected"] else -1))
+        game.sockets[username] = after
+        if (before == 0) == (after == 0):
+            return
+        now = self.clock()
+        try:
+            events = game.session.presence(username, after > 0, now)
+        except Exception:
+            self._fail(game, now, f"presence of {username}")
+            return
+        for event in events:
+            self._emit(game, event)
+        self._check_end(game, now)
 
     def _sync(self, message: dict) -> None:
         """Answers a (re)connecting socket with the events it missed, or with a fresh gameState."""
@@ -352,7 +440,7 @@ class GameEngine(threading.Thread):
             "game_id": game.game_id,
             "mode": game.mode,
             "status": game.outcome.status if game.outcome else "started",
-            **game.session.snapshot(),
+            **game.session.snapshot(self.clock()),
         }
         if game.outcome is not None:
             state["result"] = {"reason": game.outcome.reason, "winner": game.outcome.winner, "scores": game.outcome.scores}

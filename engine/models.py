@@ -1,14 +1,7 @@
-import secrets
-import string
-
 from django.conf import settings as django_settings
 from django.db import models
 
-_GAME_ID_ALPHABET = string.ascii_letters + string.digits
-
-
-def new_game_id() -> str:
-    return "".join(secrets.choice(_GAME_ID_ALPHABET) for _ in range(12))
+from engine.ids import new_game_id
 
 
 class Game(models.Model):
@@ -22,7 +15,12 @@ class Game(models.Model):
 
     class Status(models.TextChoices):
         STARTED = "started"
+        # Snake
         FINISHED = "finished"
+        # Chess
+        WHITE_WINS = "white_wins"
+        BLACK_WINS = "black_wins"
+        DRAW = "draw"
         ABORTED = "aborted"
 
     id = models.CharField(primary_key=True, max_length=16, default=new_game_id, editable=False)
@@ -74,3 +72,25 @@ class GamePlayer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.game_id}"
+
+
+class ChessMove(models.Model):
+    """One ply of a chess game, saved before the engine broadcasts it."""
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="chess_moves")
+    ply = models.PositiveIntegerField()
+    uci = models.CharField(max_length=5)
+    san = models.CharField(max_length=10)
+    # Both clocks right after the move, and what the move cost its player after lag compensation.
+    white_ms = models.BigIntegerField()
+    black_ms = models.BigIntegerField()
+    spent_ms = models.BigIntegerField()
+    lag_comp_ms = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ply"]
+        constraints = [models.UniqueConstraint(fields=["game", "ply"], name="one_move_per_ply")]
+
+    def __str__(self) -> str:
+        return f"{self.game_id} {self.ply}. {self.san}"

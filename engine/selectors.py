@@ -5,9 +5,15 @@ from __future__ import annotations
 import re
 import time
 
+import chess
+import chess.pgn
 from django.conf import settings
 
 from engine.models import Game
+from engine.rules.chess_clock import TimeControl
+
+PGN_RESULTS = {"white_wins": "1-0", "black_wins": "0-1", "draw": "1/2-1/2"}
+PGN_TERMINATIONS = {"timeout": "Time forfeit", "abandoned": "Abandoned", "aborted": "Abandoned"}
 
 GAME_ID_PATTERN = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
@@ -22,9 +28,28 @@ def game_usernames(*, game: Game) -> list[str]:
     return list(game.seats.order_by("slot").values_list("user__username", flat=True))
 
 
+def _chess_summary(game: Game, usernames: list[str]) -> dict:
+    moves = list(game.chess_moves.order_by("ply"))
+    initial_ms = TimeControl.parse(game.settings["tc"]).initial_ms
+    last = moves[-1] if moves else None
+    return {
+        "tc": game.settings["tc"],
+        "white": {"username": usernames[0]},
+        "black": {"username": usernames[1]},
+        "moves": [move.uci for move in moves],
+        "sans": [move.san for move in moves],
+        "clock": {
+            "white": last.white_ms if last else initial_ms,
+            "black": last.black_ms if last else initial_ms,
+        },
+        "clock_history": [{"white": move.white_ms, "black": move.black_ms} for move in moves],
+        "pgn_url": f"/api/games/{game.id}/pgn",
+    }
+
+
 def game_summary(*, game: Game) -> dict:
     seats = list(game.seats.select_related("user").order_by("slot"))
-    return {
+    summary = {
         "id": game.id,
         "game": game.kind,
         "mode": game.mode,
@@ -37,6 +62,39 @@ def game_summary(*, game: Game) -> dict:
         "created_at": game.created_at.isoformat(),
         "ended_at": game.ended_at.isoformat() if game.ended_at else None,
     }
+    if game.kind == Game.Kind.CHESS:
+        summary.update(_chess_summary(game, [seat.user.username for seat in seats]))
+    return summary
+
+
+def _clock_comment(ms: int) -> str:
+    seconds = max(0, ms) // 1000
+    return f"[%clk {seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}]"
+
+
+def game_pgn(*, game: Game) -> str:
+    """The PGN of a chess game as stored so far: standard tags, the result, a %clk per move."""
+    usernames = game_usernames(game=game)
+    tc = TimeControl.parse(game.settings["tc"])
+    pgn = chess.pgn.Game()
+    pgn.headers["Event"] = "Kogame casual game"
+    pgn.headers["Site"] = "Kogame"
+    pgn.headers["Date"] = game.created_at.strftime("%Y.%m.%d")
+    pgn.headers["Round"] = "-"
+    pgn.headers["White"] = usernames[0]
+    pgn.headers["Black"] = usernames[1]
+    pgn.headers["Result"] = PGN_RESULTS.get(game.status, "*")
+    pgn.headers["UTCDate"] = game.created_at.strftime("%Y.%m.%d")
+    pgn.headers["UTCTime"] = game.created_at.strftime("%H:%M:%S")
+    pgn.headers["TimeControl"] = f"{tc.initial_ms // 1000}+{tc.increment_ms // 1000}"
+    pgn.headers["GameId"] = game.id
+    if game.status != Game.Status.STARTED:
+        pgn.headers["Termination"] = PGN_TERMINATIONS.get(game.reason, "Normal")
+    node = pgn
+    for move in game.chess_moves.order_by("ply"):
+        node = node.add_variation(chess.Move.from_uci(move.uci))
+        node.comment = _clock_comment(move.white_ms if move.ply % 2 == 1 else move.black_ms)
+    return str(pgn) + "\n"
 
 
 def games_live(*, limit: int = 50) -> list[dict]:

@@ -9,17 +9,34 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from engine.models import Game, GamePlayer
+from engine.models import ChessMove, Game, GamePlayer
+from engine.rules.chess_clock import TimeControl
 from engine.rules.snake import SnakeConfig
 
 User = get_user_model()
 
 
-@transaction.atomic
-def game_create(*, kind: str, users: Sequence[User], settings: dict, mode: str = Game.Mode.MATCH) -> Game:
+def _clean_settings(kind: str, mode: str, settings: dict) -> dict:
     if kind == Game.Kind.SNAKE:
-        settings = SnakeConfig.from_settings({**settings, "arena": mode == Game.Mode.ARENA}).to_settings()
-    game = Game(kind=kind, mode=mode, settings=settings, seed=secrets.randbits(48))
+        return SnakeConfig.from_settings({**settings, "arena": mode == Game.Mode.ARENA}).to_settings()
+    if set(settings) != {"tc"}:
+        raise ValueError('chess settings are exactly {"tc": "<minutes>+<increment>"}')
+    return {"tc": TimeControl.parse(settings["tc"]).label}
+
+
+@transaction.atomic
+def game_create(
+    *,
+    kind: str,
+    users: Sequence[User],
+    settings: dict,
+    mode: str = Game.Mode.MATCH,
+    game_id: str | None = None,
+) -> Game:
+    """Creates a game with its players in seat order (chess: white first)."""
+    game = Game(kind=kind, mode=mode, settings=_clean_settings(kind, mode, settings), seed=secrets.randbits(48))
+    if game_id is not None:
+        game.id = game_id
     game.full_clean()
     game.save()
     for slot, user in enumerate(users):
@@ -88,3 +105,51 @@ def games_abort_orphaned() -> int:
     return Game.objects.filter(status=Game.Status.STARTED).update(
         status=Game.Status.ABORTED, reason="server_restart", ended_at=timezone.now()
     )
+
+
+@transaction.atomic
+def chess_move_record(
+    *,
+    game_id: str,
+    ply: int,
+    uci: str,
+    san: str,
+    white_ms: int,
+    black_ms: int,
+    spent_ms: int,
+    lag_comp_ms: int,
+) -> ChessMove:
+    move = ChessMove(
+        game_id=game_id,
+        ply=ply,
+        uci=uci,
+        san=san,
+        white_ms=white_ms,
+        black_ms=black_ms,
+        spent_ms=spent_ms,
+        lag_comp_ms=lag_comp_ms,
+    )
+    move.full_clean()
+    move.save()
+    return move
+
+
+@transaction.atomic
+def chess_takeback_record(*, game_id: str, ply: int) -> int:
+    """Removes the moves after `ply` (a takeback)."""
+    deleted, _ = ChessMove.objects.filter(game_id=game_id, ply__gt=ply).delete()
+    return deleted
+
+
+def engine_record_save(*, game_id: str, record: dict) -> None:
+    """Saves one record an engine event depends on (see GameSession.apply)."""
+    fields = {k: v for k, v in record.items() if k != "op"}
+    if record["op"] == "move":
+        chess_move_record(game_id=game_id, **fields)
+    elif record["op"] == "takeback":
+        chess_takeback_record(game_id=game_id, **fields)
+    elif record["op"] == "create_game":
+        users = [User.objects.get(username=name) for name in fields["players"]]
+        game_create(kind=fields["kind"], users=users, settings=fields["settings"], game_id=fields["game_id"])
+    else:
+        raise ValueError(f"unknown record op {record['op']!r}")

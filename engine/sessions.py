@@ -10,15 +10,28 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from engine.rules import snake
+from engine.rules import chess_game, snake
+from engine.rules.chess_clock import TimeControl
 
 
 @dataclass(frozen=True)
 class Outcome:
     status: str
     reason: str
+    # As players see it in gameEnd: a username in Snake, "white"/"black" in chess.
     winner: str | None
+    # The winning user, for the database.
+    winner_username: str | None = None
     scores: dict[str, int] = field(default_factory=dict)
+
+
+class IntentRefused(Exception):
+    """An intent the rules refuse: the engine answers the sender with this code and message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 class GameSession(Protocol):
@@ -27,17 +40,24 @@ class GameSession(Protocol):
     period: float
     # Intent types applied the moment they reach the engine; the others wait for the next tick.
     immediate_intents: frozenset[str]
+    # Intent types still accepted once the game is over (e.g. a rematch).
+    post_game_intents: frozenset[str]
 
     def validate(self, username: str, intent: dict) -> str | None:
         """None if `username` may send `intent` now, else a short reason."""
 
     def apply(self, username: str, intent: dict, now: float) -> list[dict]:
-        """Applies one immediate intent; returns the events to broadcast."""
+        """Applies one immediate intent; returns the events to broadcast, or raises IntentRefused.
+        An event may carry "_persist" (a record the store must save before the event leaves)
+        or "_spawn" (a new game for the engine to start, e.g. a rematch)."""
+
+    def presence(self, username: str, connected: bool, now: float) -> list[dict]:
+        """A player's first socket arrived or last socket left."""
 
     def tick(self, intents: list[tuple[str, dict]], now: float) -> list[dict]:
         """Advances one timestep with the queued intents; returns the events to broadcast."""
 
-    def snapshot(self) -> dict:
+    def snapshot(self, now: float) -> dict:
         """The full state, JSON-ready, as sent in gameState."""
 
     def outcome(self) -> Outcome | None:
@@ -47,36 +67,143 @@ class GameSession(Protocol):
 class SnakeSession:
     kind = "snake"
     immediate_intents: frozenset[str] = frozenset()
+    post_game_intents: frozenset[str] = frozenset()
 
-    def __init__(self, *, players: list[str], settings: dict, seed: int) -> None:
+    def __init__(self, *, players: list[str], settings: dict, seed: int, now: float) -> None:
         self.config = snake.SnakeConfig.from_settings(settings)
         self.rng = random.Random(seed)
         self.state = snake.new_game(self.config, players, self.rng)
         self.period = 1.0 / self.config.tick_hz
+        # Arena players whose last socket left: their snakes leave at the next tick.
+        self.departed: list[str] = []
 
     def validate(self, username: str, intent: dict) -> str | None:
         return snake.validate_intent(self.state, username, intent)
 
     def apply(self, username: str, intent: dict, now: float) -> list[dict]:
-        raise ValueError(f"snake has no immediate intent {intent.get('type')!r}")
+        raise IntentRefused("refused", f"snake has no immediate intent {intent.get('type')!r}")
+
+    def presence(self, username: str, connected: bool, now: float) -> list[dict]:
+        if self.config.arena and not connected and username in self.state.snakes:
+            self.departed.append(username)
+        return []
 
     def tick(self, intents: list[tuple[str, dict]], now: float) -> list[dict]:
+        if self.departed:
+            intents = [(name, {"type": "leave"}) for name in self.departed] + intents
+            self.departed = []
         happenings = snake.step(self.state, intents, self.rng)
         tick_event = {"type": "tick", **snake.render(self.state), "events": happenings}
         return [tick_event]
 
-    def snapshot(self) -> dict:
+    def snapshot(self, now: float) -> dict:
         return {**snake.render(self.state), "settings": self.config.to_settings()}
 
     def outcome(self) -> Outcome | None:
         result = snake.result(self.state)
         if result is None:
             return None
-        return Outcome(status="finished", reason=result["reason"], winner=result["winner"], scores=result["scores"])
+        return Outcome(
+            status="finished",
+            reason=result["reason"],
+            winner=result["winner"],
+            winner_username=result["winner"],
+            scores=result["scores"],
+        )
+
+
+class ChessSession:
+    kind = "chess"
+    # The clocks are checked every tick: a flag falls within 50 ms of the time running out.
+    period = 0.05
+    immediate_intents: frozenset[str] = frozenset(
+        {
+            "move",
+            "resign",
+            "draw_offer",
+            "draw_accept",
+            "draw_decline",
+            "abort",
+            "moretime",
+            "takeback_offer",
+            "takeback_accept",
+            "takeback_decline",
+            "rematch_offer",
+            "rematch_accept",
+            "claim_draw",
+            "claim_victory",
+        }
+    )
+    post_game_intents: frozenset[str] = frozenset({"rematch_offer", "rematch_accept"})
+
+    def __init__(self, *, players: list[str], settings: dict, seed: int, now: float) -> None:
+        white, black = players
+        self.tc = TimeControl.parse(settings["tc"])
+        self.game = chess_game.new_game(white=white, black=black, tc=self.tc, now=now)
+
+    def validate(self, username: str, intent: dict) -> str | None:
+        if chess_game.color_of(self.game, username) is None:
+            return "not a player of this game"
+        return None
+
+    def apply(self, username: str, intent: dict, now: float) -> list[dict]:
+        try:
+            events = chess_game.handle(self.game, username, intent, now, intent.get("lag_ms", 0))
+        except chess_game.ChessError as refused:
+            raise IntentRefused(refused.code, refused.message) from None
+        return self._for_engine(events)
+
+    def tick(self, intents: list[tuple[str, dict]], now: float) -> list[dict]:
+        return self._for_engine(chess_game.on_tick(self.game, now))
+
+    def presence(self, username: str, connected: bool, now: float) -> list[dict]:
+        chess_game.set_presence(self.game, username, connected, now)
+        return []
+
+    def _for_engine(self, events: list[dict]) -> list[dict]:
+        """Marks what must be saved before it is broadcast; the engine announces the end itself."""
+        kept = []
+        for event in events:
+            if event["type"] == "gameEnd":
+                continue
+            if event["type"] == "move":
+                record = self.game.moves[-1]
+                event["_persist"] = {
+                    "op": "move",
+                    "ply": event["ply"],
+                    "uci": event["uci"],
+                    "san": event["san"],
+                    "white_ms": event["clock"]["white"],
+                    "black_ms": event["clock"]["black"],
+                    "spent_ms": record.spent_ms,
+                    "lag_comp_ms": event.get("lag_comp_ms", 0),
+                }
+            elif event["type"] == "takeback":
+                event["_persist"] = {"op": "takeback", "ply": event["ply"]}
+            elif event["type"] == "rematch":
+                event["_spawn"] = {
+                    "kind": "chess",
+                    "players": [event["white"], event["black"]],
+                    "settings": {"tc": self.tc.label},
+                }
+            kept.append(event)
+        return kept
+
+    def snapshot(self, now: float) -> dict:
+        return chess_game.snapshot(self.game, now)
+
+    def outcome(self) -> Outcome | None:
+        result = chess_game.result(self.game)
+        if result is None:
+            return None
+        winner = result["winner"]
+        winner_username = {"white": self.game.white, "black": self.game.black}.get(winner)
+        return Outcome(status=result["status"], reason=result["reason"], winner=winner, winner_username=winner_username)
 
 
 SessionFactory = Callable[..., GameSession]
 
 SESSION_FACTORIES: dict[str, SessionFactory] = {
     "snake": SnakeSession,
+    "chess": ChessSession,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 from django.db import close_old_connections
 
@@ -20,6 +21,18 @@ class DatabaseResultStore:
 
     def game_ended(self, game_id: str, outcome: Outcome, last_v: int) -> None:
         self._executor.submit(self._save_end, game_id, outcome, last_v)
+
+    def persist(self, game_id: str, record: dict, on_done: Callable[[bool], None]) -> None:
+        self._executor.submit(self._save_record, game_id, record, on_done)
+
+    def _save_record(self, game_id: str, record: dict, on_done: Callable[[bool], None]) -> None:
+        try:
+            self._run(services.engine_record_save, game_id=game_id, record=record)
+            saved = True
+        except Exception:
+            logger.exception("could not save a %s record of game %s", record.get("op"), game_id)
+            saved = False
+        on_done(saved)
 
     def abort_orphaned_games(self) -> int:
         """Games left live by a previous engine process: nothing can finish them now."""
@@ -40,7 +53,7 @@ class DatabaseResultStore:
                 game_id=game_id,
                 status=outcome.status,
                 reason=outcome.reason,
-                winner_username=outcome.winner,
+                winner_username=outcome.winner_username,
                 scores=outcome.scores,
                 last_v=last_v,
             )

@@ -1,6 +1,6 @@
 import logging
 
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from engine import selectors
@@ -29,3 +29,13 @@ def game_detail(request, game_id: str):
 @require_GET
 def games_live(request):
     return JsonResponse({"games": selectors.games_live()})
+
+
+@require_GET
+def game_pgn(request, game_id: str):
+    game = selectors.game_get(game_id=game_id)
+    if game is None or game.kind != game.Kind.CHESS:
+        raise Http404("no such chess game")
+    response = HttpResponse(selectors.game_pgn(game=game), content_type="application/x-chess-pgn; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="kogame-{game.id}.pgn"'
+    return response

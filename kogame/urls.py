@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/guest", player_views.guest_token, name="api-guest"),
     path("api/games/", engine_views.games_live, name="api-games"),
     path("api/games/<str:game_id>", engine_views.game_detail, name="api-game"),
+    path("api/games/<str:game_id>/pgn", engine_views.game_pgn, name="api-game-pgn"),
     path("healthz", engine_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

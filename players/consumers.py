@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import statistics
+import time
+from collections import deque
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -17,6 +20,7 @@ from django.conf import settings
 from engine import selectors as game_selectors
 from engine import services as game_services
 from engine.loop import group_name
+from engine.rules.chess_clock import TimeControl
 from engine.runtime import send_to_engine
 from players import services
 from players.protocol import BadFrame, TokenBucket, clean_game_intent, parse_frame
@@ -36,6 +40,10 @@ SYNC_RETRY_SECONDS = 0.2
 SYNC_RETRIES = 10
 # Events held while waiting for the engine's answer to a sync; past this we ask again.
 PENDING_EVENTS_LIMIT = 256
+# Lag probes (chess players who connect with ?lag=1): how often, and how many round trips the
+# estimate keeps. The server measures the round trip itself; clients only echo the probe's id.
+LAG_PROBE_SECONDS = 2.0
+LAG_SAMPLES = 5
 
 
 class GuardedConsumer(AsyncWebsocketConsumer):
@@ -89,6 +97,14 @@ class GuardedConsumer(AsyncWebsocketConsumer):
 class PlayerConsumer(GuardedConsumer):
     """`/ws/game/<game_id>/`: play (players) or watch (everyone else)."""
 
+    announced_presence = False
+    lag_prober: asyncio.Task | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.probes_sent: dict[int, float] = {}
+        self.round_trips: deque[float] = deque(maxlen=LAG_SAMPLES)
+
     async def connect(self):
         user = self.scope["user"]
         if not user.is_authenticated:
@@ -124,6 +140,11 @@ class PlayerConsumer(GuardedConsumer):
         if seen is not None and seen.isdigit():
             self.last_v = int(seen)
         await self._request_sync()
+        if self.is_player:
+            self.announced_presence = True
+            await self._presence(True)
+        if self.is_player and self.kind == "chess" and self.query_param("lag") == "1":
+            self.lag_prober = asyncio.ensure_future(self._probe_lag())
 
     def _load_game(self):
         game = game_selectors.game_get(game_id=self.game_id)
@@ -142,10 +163,32 @@ class PlayerConsumer(GuardedConsumer):
         )
 
     async def disconnect(self, code):
+        if self.lag_prober is not None:
+            self.lag_prober.cancel()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
-            if self.mode == "arena":
-                await self._forward({"type": "leave"}, reply=False)
+        if self.announced_presence:
+            await self._presence(False)
+
+    async def _presence(self, connected: bool) -> None:
+        await send_to_engine(
+            {"type": "engine.presence", "game_id": self.game_id, "username": self.username, "connected": connected}
+        )
+
+    async def _probe_lag(self) -> None:
+        probe_id = 0
+        while True:
+            probe_id += 1
+            self.probes_sent[probe_id] = time.monotonic()
+            await self.send_json({"type": "lagProbe", "id": probe_id})
+            await asyncio.sleep(LAG_PROBE_SECONDS)
+            self.probes_sent.pop(probe_id - 2, None)
+
+    def _lag_ms(self) -> int:
+        """One-way lag estimate from the round trips this server measured (0 until measured)."""
+        if not self.round_trips:
+            return 0
+        return int(statistics.median(self.round_trips) * 1000 / 2)
 
     async def dispatch(self, message):
         # Ticks are the hot path: skip the per-message database-connection cleanup Channels adds.
@@ -218,25 +261,32 @@ class PlayerConsumer(GuardedConsumer):
         if content["type"] == "ping":
             await self.send_json({"type": "pong"})
             return
+        if content["type"] == "lagEcho":
+            sent = self.probes_sent.pop(content.get("id"), None) if isinstance(content.get("id"), int) else None
+            if sent is None:
+                raise BadFrame("bad_field", '"id" must be the id of a recent lagProbe')
+            self.round_trips.append(time.monotonic() - sent)
+            return
         intent = clean_game_intent(self.kind, content)
-        if intent["type"] != "chat" and not self.is_player:
+        if intent["type"] == "chat":
+            intent["room"] = "player" if self.is_player else "spectator"
+        elif not self.is_player:
             raise BadFrame("not_player", "spectators cannot act in this game")
-        await self._forward(intent, reply=True)
-
-    async def _forward(self, intent: dict, *, reply: bool) -> None:
+        elif intent["type"] == "move":
+            intent["lag_ms"] = self._lag_ms()
         await send_to_engine(
             {
                 "type": "engine.intent",
                 "game_id": self.game_id,
                 "username": self.username,
                 "intent": intent,
-                "reply_channel": self.channel_name if reply else None,
+                "reply_channel": self.channel_name,
             }
         )
 
 
 class QueueConsumer(GuardedConsumer):
-    """`/ws/queue/?game=snake`: wait for a match."""
+    """`/ws/queue/?game=snake` or `/ws/queue/?game=chess&tc=3+2`: wait for a match."""
 
     MATCH_POLL_SECONDS = 1.0
 
@@ -249,21 +299,38 @@ class QueueConsumer(GuardedConsumer):
         self.matched = False
         self.seated = False
         self.poller: asyncio.Task | None = None
-        self.kind = self.query_param("game")
         await self.accept()
-        if self.kind != "snake":
-            await self.send_error("bad_query", 'the queue needs ?game=snake')
+        try:
+            self.kind, self.time_control = self._requested_queue()
+        except BadFrame as bad:
+            await self.send_error(bad.code, bad.message)
             await self.close_with(CLOSE_CANCELLED)
             return
         replaced = await database_sync_to_async(services.queue_join)(
-            user=user, kind=self.kind, time_control="", channel_name=self.channel_name
+            user=user, kind=self.kind, time_control=self.time_control, channel_name=self.channel_name
         )
         self.seated = True
         if replaced:
             await self.channel_layer.send(replaced, {"type": "queue.replaced"})
-        await self.send_json({"type": "queued", "game": self.kind})
+        queued = {"type": "queued", "game": self.kind}
+        if self.time_control:
+            queued["tc"] = self.time_control
+        await self.send_json(queued)
         await self._try_match()
         self.poller = asyncio.ensure_future(self._poll())
+
+    def _requested_queue(self) -> tuple[str, str]:
+        kind = self.query_param("game")
+        if kind == "snake":
+            return kind, ""
+        if kind == "chess":
+            # A literal "+" in a query string reads as a space: accept "3+2" as well as "3%2B2".
+            requested = (self.query_param("tc") or "").replace(" ", "+")
+            try:
+                return kind, TimeControl.parse(requested).label
+            except ValueError as error:
+                raise BadFrame("bad_query", f"bad time control: {error}") from None
+        raise BadFrame("bad_query", "the queue needs ?game=snake or ?game=chess&tc=<minutes>+<increment>")
 
     async def _poll(self) -> None:
         while not self.matched:
@@ -274,10 +341,13 @@ class QueueConsumer(GuardedConsumer):
                 logger.exception("matchmaking attempt failed")
 
     async def _try_match(self) -> None:
-        limits = settings.KOGAME
-        match = await database_sync_to_async(services.queue_match_snake)(
-            full_table=limits["SNAKE_MATCH_PLAYERS"], wait_seconds=limits["SNAKE_MATCH_WAIT_SECONDS"]
-        )
+        if self.kind == "chess":
+            match = await database_sync_to_async(services.queue_match_chess)(time_control=self.time_control)
+        else:
+            limits = settings.KOGAME
+            match = await database_sync_to_async(services.queue_match_snake)(
+                full_table=limits["SNAKE_MATCH_PLAYERS"], wait_seconds=limits["SNAKE_MATCH_WAIT_SECONDS"]
+            )
         if match is None:
             return
         game, seated = match

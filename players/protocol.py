@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -56,9 +57,36 @@ def _direction(content: dict) -> dict:
     return {"type": "direction", "direction": direction}
 
 
+UCI_PATTERN = re.compile(r"^[a-h][1-8][a-h][1-8][qrbn]?$")
+
+
+def _move(content: dict) -> dict:
+    uci = content.get("uci")
+    if not isinstance(uci, str) or not UCI_PATTERN.match(uci):
+        raise BadFrame("bad_field", '"uci" must be a move in UCI notation, e.g. "e2e4" or "e7e8q"')
+    return {"type": "move", "uci": uci}
+
+
+CHESS_ACTIONS = (
+    "resign",
+    "draw_offer",
+    "draw_accept",
+    "draw_decline",
+    "abort",
+    "moretime",
+    "takeback_offer",
+    "takeback_accept",
+    "takeback_decline",
+    "rematch_offer",
+    "rematch_accept",
+    "claim_draw",
+    "claim_victory",
+)
+
 # Per game kind: the client message types and how each is cleaned into an engine intent.
 GAME_INTENTS: dict[str, dict[str, Callable[[dict], dict]]] = {
     "snake": {"direction": _direction, "respawn": _no_fields, "chat": _chat},
+    "chess": {"move": _move, "chat": _chat, **{action: _no_fields for action in CHESS_ACTIONS}},
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 from datetime import timedelta
 
@@ -71,5 +72,25 @@ def queue_match_snake(*, full_table: int, wait_seconds: float) -> tuple[Game, li
         return None
     users = [seat.user for seat in seats]
     game = game_services.game_create(kind=Game.Kind.SNAKE, users=users, settings={})
+    QueueSeat.objects.filter(pk__in=[seat.pk for seat in seats]).delete()
+    return game, [(seat.user.username, seat.channel_name) for seat in seats]
+
+
+@transaction.atomic
+def queue_match_chess(*, time_control: str) -> tuple[Game, list[tuple[str, str]]] | None:
+    """Pairs the two oldest chess players waiting with the same time control, colours at random.
+    Claimed with skip-locked row locks like Snake, so no seat is ever paired twice."""
+    seats = list(
+        QueueSeat.objects.select_for_update(skip_locked=True)
+        .filter(kind=QueueSeat.Kind.CHESS, time_control=time_control)
+        .select_related("user")
+        .order_by("created_at", "pk")[:2]
+    )
+    if len(seats) < 2:
+        return None
+    random.shuffle(seats)
+    game = game_services.game_create(
+        kind=Game.Kind.CHESS, users=[seat.user for seat in seats], settings={"tc": time_control}
+    )
     QueueSeat.objects.filter(pk__in=[seat.pk for seat in seats]).delete()
     return game, [(seat.user.username, seat.channel_name) for seat in seats]

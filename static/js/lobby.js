@@ -172,7 +172,7 @@ function gameListItem(game) {
 
   const watch = document.createElement('span');
   watch.className = 'game-row-watch';
-  watch.textContent = 'Watch →';
+  watch.textContent = game.mode === 'arena' ? 'Enter →' : 'Watch →';
 
   link.append(title, mode, players, age, watch);
   item.append(link);

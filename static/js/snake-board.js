@@ -170,7 +170,6 @@ export class SnakeBoard {
     if (width === this.width && height === this.height) return;
     this.width = width;
     this.height = height;
-    this.canvas.parentElement.style.setProperty('--board-aspect', String(width / height));
     this.resize();
   }
 
@@ -178,7 +177,8 @@ export class SnakeBoard {
   resize() {
     const box = this.canvas.parentElement.getBoundingClientRect();
     const ratio = window.devicePixelRatio || 1;
-    const cellPx = Math.max(1, Math.floor(Math.min((box.width * ratio) / this.width, (box.height * ratio) / this.height)));
+    const fitting = Math.min((box.width * ratio) / this.width, (box.height * ratio) / this.height);
+    const cellPx = Math.max(1, Math.floor(fitting));
     this.pixelRatio = ratio;
     this.cellPx = cellPx;
     this.canvas.width = cellPx * this.width;
@@ -214,8 +214,9 @@ export class SnakeBoard {
     this.drawGhosts(time);
     const progress = Math.min(1, Math.max(0, (time - this.tickArrivedAt) / this.tickMs));
     // Your own snake last, so it stays on top.
-    const snakes = [...this.currentSnakes.values()].sort((a, b) => (a.username === this.me) - (b.username === this.me));
-    for (const snake of snakes) {
+    const others = [...this.currentSnakes.values()].filter((snake) => snake.username !== this.me);
+    const mine = this.currentSnakes.get(this.me);
+    for (const snake of mine ? [...others, mine] : others) {
       const previous = this.previousSnakes.get(snake.username);
       const path = interpolatedPath(previous && previous.body, snake.body, progress);
       this.drawSnake(path, snake.username, snake.direction, 1);
@@ -229,16 +230,16 @@ export class SnakeBoard {
   drawFood(time) {
     const context = this.context;
     const pulse = 1 + 0.1 * Math.sin(time / 250);
-    const radius = this.cellPx * 0.3 * pulse;
+    const radius = this.cellPx * 0.34 * pulse;
     context.save();
     context.shadowColor = FOOD_COLOR;
-    context.shadowBlur = this.cellPx * 0.9;
+    context.shadowBlur = this.cellPx * 1.2;
     for (const cell of this.food) {
       const [x, y] = this.centre(cell);
       const glow = context.createRadialGradient(x, y, 0, x, y, radius);
       glow.addColorStop(0, '#fff5f7');
-      glow.addColorStop(0.45, FOOD_COLOR);
-      glow.addColorStop(1, 'rgba(255, 77, 109, 0.6)');
+      glow.addColorStop(0.35, FOOD_COLOR);
+      glow.addColorStop(1, 'rgba(255, 77, 109, 0.85)');
       context.fillStyle = glow;
       context.beginPath();
       context.arc(x, y, radius, 0, Math.PI * 2);

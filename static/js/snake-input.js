@@ -62,8 +62,14 @@ export class TurnQueue {
   }
 }
 
-function isTypingInto(target) {
-  return target instanceof Element && target.closest('input, textarea, select, [contenteditable="true"]');
+// Keys typed into a text field are the field's, except arrows in an empty one: they have no
+// text to move through, and steering from the chat box saves a click back onto the board.
+const TEXT_FIELDS = 'input, textarea, select, [contenteditable="true"]';
+
+function keyBelongsToField(event) {
+  const field = event.target instanceof Element && event.target.closest(TEXT_FIELDS);
+  if (!field) return false;
+  return !(event.key.startsWith('Arrow') && field.value === '');
 }
 
 function activatesOnKey(target) {
@@ -78,7 +84,7 @@ function activatesOnKey(target) {
  */
 export function listenForControls({ surface, isActive, onDirection, onConfirm }) {
   document.addEventListener('keydown', (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey || isTypingInto(event.target) || !isActive()) return;
+    if (event.altKey || event.ctrlKey || event.metaKey || keyBelongsToField(event) || !isActive()) return;
     const direction = KEY_DIRECTIONS[event.key] || KEY_DIRECTIONS[event.code];
     if (direction) {
       event.preventDefault(); // Arrows would scroll the page.

@@ -15,7 +15,7 @@ const DEATH_CAUSES = {
 };
 const END_REASONS = {
   last_snake_standing: 'Last snake standing',
-  all_died: 'Every snake crashed',
+  all_died: 'The last snakes crashed together: the highest score wins',
   engine_error: 'The game stopped because of a server error',
   server_restart: 'The server restarted',
 };
@@ -134,7 +134,11 @@ export class GamePanel {
   showGameOver(result, you) {
     this.gameOverTitle.textContent = gameOverTitle(result, you);
     this.gameOverReason.textContent = describeReason(result.reason);
-    const ranking = Object.entries(result.scores || {}).sort(([, a], [, b]) => (b ?? 0) - (a ?? 0));
+    // The winner heads the list even with fewer points (outlasting beats eating).
+    const winnerFirst = (name) => (name === result.winner ? 1 : 0);
+    const ranking = Object.entries(result.scores || {}).sort(
+      ([nameA, a], [nameB, b]) => winnerFirst(nameB) - winnerFirst(nameA) || (b ?? 0) - (a ?? 0),
+    );
     this.finalScores.replaceChildren(
       ...ranking.map(([name, score]) => finalScoreRow(name, score, name === result.winner, name === you)),
     );
@@ -163,11 +167,12 @@ function scoreboardRow({ username, score, color, isYou, status }) {
   const row = element('li', 'score-row');
   if (status) row.classList.add('is-out');
   const swatch = element('span', 'swatch');
-  if (color) swatch.style.background = color;
+  if (color) swatch.style.setProperty('--swatch', color);
   const name = element('span', 'score-name', username);
   if (isYou) name.append(element('span', 'you-tag', 'you'));
-  const state = element('span', 'score-status', status);
-  row.append(swatch, name, state, element('span', 'score-value', String(score ?? 0)));
+  const who = element('span', 'score-who');
+  who.append(name, element('span', 'score-status', status));
+  row.append(swatch, who, element('span', 'score-value', String(score ?? 0)));
   return row;
 }
 

@@ -25,6 +25,7 @@ const RESPAWN_WAIT_MS = 1500;
 
 class SnakeGame {
   constructor(root) {
+    this.root = root;
     this.gameId = root.dataset.gameId;
     this.mode = root.dataset.gameMode;
     this.you = { username: root.dataset.username, role: 'spectator' };
@@ -42,7 +43,7 @@ class SnakeGame {
     this.boardElement = root.querySelector('[data-board]');
     this.turns = new TurnQueue((direction) => this.socket.send({ type: 'direction', direction }));
     this.socket = new ReconnectingSocket({
-      url: () => socketUrl(`/ws/game/${encodeURIComponent(this.gameId)}/${this.lastV > 0 ? `?v=${this.lastV}` : ''}`),
+      url: () => this.socketUrl(),
       finalCloseCodes: GAME_CLOSE_CODES,
       onMessage: (message) => this.handleMessage(message),
       onStatus: (status) => this.panel.setConnection(status),
@@ -56,6 +57,12 @@ class SnakeGame {
     this.updateControls();
   }
 
+  // After a drop, ?v= asks the server for just the events we missed.
+  socketUrl() {
+    const resume = this.lastV > 0 ? `?v=${this.lastV}` : '';
+    return socketUrl(`/ws/game/${encodeURIComponent(this.gameId)}/${resume}`);
+  }
+
   bindControls(root) {
     listenForControls({
       surface: root.querySelector('[data-board-canvas]'),
@@ -66,7 +73,12 @@ class SnakeGame {
       onConfirm: () => this.respawn(),
     });
     this.panel.joinButton.addEventListener('click', () => this.respawn());
-    root.querySelector('[data-chat-form]').addEventListener('submit', (event) => this.sendChat(event));
+    const chatForm = root.querySelector('[data-chat-form]');
+    chatForm.addEventListener('submit', (event) => this.sendChat(event));
+    // Escape leaves the chat box, so the letter keys steer again.
+    chatForm.elements.message.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') event.target.blur();
+    });
     root.querySelector('[data-reload]').addEventListener('click', () => location.reload());
   }
 
@@ -87,9 +99,13 @@ class SnakeGame {
   }
 
   applyEvent(message) {
-    if (message.type === 'tick') this.applyTick(message);
-    else if (message.type === 'chat') this.panel.addChat(message.username, message.message, this.colors.colorOf(message.username));
-    else if (message.type === 'gameEnd') this.applyGameEnd(message);
+    if (message.type === 'tick') {
+      this.applyTick(message);
+    } else if (message.type === 'chat') {
+      this.panel.addChat(message.username, message.message, this.colors.colorOf(message.username));
+    } else if (message.type === 'gameEnd') {
+      this.applyGameEnd(message);
+    }
   }
 
   // A gameState replaces everything we knew, whatever its v: it is the server's fresh picture.
@@ -103,11 +119,12 @@ class SnakeGame {
     this.deathCauses.clear();
     if ('width' in state) {
       this.hasBoard = true;
+      this.layOutBoard(state.width, state.height);
       this.board.reset(state);
       const me = state.players.find((player) => player.username === this.you.username);
       if (me?.alive) this.turns.reset(me.direction);
     }
-    this.applyPlayers(state.players, state.countdown || 0);
+    this.applyPlayers(state.players || [], state.countdown || 0);
     if (state.status === 'started') this.panel.hideGameOver();
     else this.panel.showGameOver({ status: state.status, ...state.result }, this.you.username);
   }
@@ -115,12 +132,21 @@ class SnakeGame {
   applyTick(tick) {
     const wasAlive = Boolean(this.mySnake()?.alive);
     this.hasBoard = true;
+    this.layOutBoard(tick.width, tick.height);
     this.board.advance(tick);
     for (const event of tick.events || []) this.applyHappening(event);
     this.applyPlayers(tick.players, tick.countdown);
     const me = this.mySnake();
     if (me?.alive && !wasAlive) this.turns.reset(me.direction);
     else if (me?.alive) this.turns.onTick(me.direction);
+  }
+
+  // The page lays the board out at the game's aspect ratio (see .board-column in the CSS).
+  layOutBoard(width, height) {
+    const aspect = String(width / height);
+    if (this.root.style.getPropertyValue('--board-aspect') !== aspect) {
+      this.root.style.setProperty('--board-aspect', aspect);
+    }
   }
 
   applyHappening(event) {
@@ -192,7 +218,10 @@ class SnakeGame {
     const me = this.mySnake();
     if (this.mode !== 'arena' || !this.isPlaying() || !this.hasBoard || me?.alive) return null;
     const busy = this.isRespawnPending();
-    if (!me) return { title: 'Join the arena', detail: 'Drop in whenever you like. Eat, grow, survive.', button: 'Join the arena', busy };
+    if (!me) {
+      const detail = 'Drop in whenever you like. Eat, grow, survive.';
+      return { title: 'Join the arena', detail, button: 'Join the arena', busy };
+    }
     const cause = describeDeath(this.deathCauses.get(me.username));
     return { title: `You ${cause}`, detail: `Score this life: ${me.score}`, button: 'Respawn', busy };
   }

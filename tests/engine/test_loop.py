@@ -5,7 +5,7 @@ import json
 import pytest
 
 from engine.loop import HISTORY_LIMIT, INTENT_QUEUE_LIMIT, RETAIN_ENDED_SECONDS, GameEngine, group_name
-from engine.sessions import Outcome
+from engine.sessions import IntentRefused, Outcome
 
 
 class FakeClock:
@@ -38,18 +38,25 @@ class RecordingBroadcaster:
 class RecordingStore:
     def __init__(self) -> None:
         self.ended: list[tuple[str, Outcome, int]] = []
+        self.records: list[tuple[str, dict]] = []
+        self.confirmations: list = []
 
     def game_ended(self, game_id, outcome, last_v):
         self.ended.append((game_id, outcome, last_v))
+
+    def persist(self, game_id, record, on_done):
+        self.records.append((game_id, record))
+        self.confirmations.append(on_done)
 
 
 class CountingSession:
     """A minimal game kind: counts ticks, records the intents each tick saw, can be told to fail."""
 
     kind = "counter"
-    immediate_intents = frozenset({"bump"})
+    immediate_intents = frozenset({"bump", "save", "refuse", "clone"})
+    post_game_intents = frozenset({"clone"})
 
-    def __init__(self, *, players, settings, seed):
+    def __init__(self, *, players, settings, seed, now):
         self.players = players
         self.period = settings.get("period", 0.1)
         self.fail_on_tick = settings.get("fail_on_tick")
@@ -64,8 +71,17 @@ class CountingSession:
         return None
 
     def apply(self, username, intent, now):
+        if intent["type"] == "refuse":
+            raise IntentRefused("nope", "refused by the rules")
+        if intent["type"] == "save":
+            return [{"type": "saved", "_persist": {"value": intent["value"]}}]
+        if intent["type"] == "clone":
+            return [{"type": "cloned", "_spawn": {"kind": "counter", "players": self.players, "settings": {}}}]
         self.bumps += 1
         return [{"type": "bumped", "by": username, "at": now}]
+
+    def presence(self, username, connected, now):
+        return [{"type": "presence", "username": username, "connected": connected}]
 
     def tick(self, intents, now):
         self.ticks += 1
@@ -74,7 +90,7 @@ class CountingSession:
         self.seen_intents.append(list(intents))
         return [{"type": "tick", "tick": self.ticks}]
 
-    def snapshot(self):
+    def snapshot(self, now):
         return {"ticks": self.ticks}
 
     def outcome(self):
@@ -223,7 +239,8 @@ def test_every_event_carries_a_version_rising_by_one(engine, clock, broadcaster)
     engine.pump()
     events = broadcaster.group_events("g1")
     assert [e["v"] for e in events] == [1, 2, 3, 4, 5, 6]
-    assert events[-1] == {"type": "chat", "username": "a", "message": "hi", "v": 6}
+    assert {k: v for k, v in events[-1].items() if k != "ts"} == {"type": "chat", "username": "a", "message": "hi", "room": "player", "v": 6}
+    assert all(isinstance(e["ts"], int) for e in events)
 
 
 def test_sync_replays_missed_events_or_sends_a_fresh_state(engine, clock, broadcaster):
@@ -304,3 +321,55 @@ def test_events_of_one_iteration_leave_as_one_message_per_game(engine, clock, br
     group_sends = [s for s in broadcaster.sends if s[0] == "group"]
     assert len(group_sends) == 1
     assert [v for v, _ in group_sends[0][2]["events"]] == [1, 2]
+
+
+def test_an_event_that_must_be_durable_leaves_only_after_the_store_confirms_it(engine, clock, broadcaster, store):
+    start(engine)
+    intent(engine, "a", {"type": "save", "value": 1})
+    intent(engine, "b", {"type": "bump"})
+    engine.pump()
+    assert store.records == [("g1", {"value": 1})]
+    # Neither the saved event nor the bump after it is out before the store says so.
+    assert broadcaster.group_events("g1") == []
+    store.confirmations[0](True)
+    engine.pump()
+    assert [(e["type"], e["v"]) for e in broadcaster.group_events("g1")] == [("saved", 1), ("bumped", 2)]
+    assert "_persist" not in broadcaster.group_events("g1")[0]
+
+
+def test_a_record_the_store_cannot_save_ends_the_game(engine, clock, broadcaster, store):
+    start(engine)
+    intent(engine, "a", {"type": "save", "value": 1})
+    engine.pump()
+    store.confirmations[0](False)
+    engine.pump()
+    assert [e["type"] for e in broadcaster.group_events("g1")] == ["saved", "gameEnd"]
+    assert store.ended[0][1].reason == "engine_error"
+
+
+def test_a_refused_immediate_intent_answers_the_sender_only(engine, clock, broadcaster):
+    start(engine)
+    intent(engine, "a", {"type": "refuse"}, reply_channel="reply.a")
+    engine.pump()
+    assert broadcaster.replies("reply.a") == [{"type": "game.error", "code": "nope", "message": "refused by the rules"}]
+    assert broadcaster.group_events("g1") == []
+
+
+def test_a_spawned_game_starts_and_its_id_is_announced_once_saved(engine, clock, broadcaster, store):
+    start(engine)
+    intent(engine, "a", {"type": "clone"})
+    engine.pump()
+    (game_id, record), = store.records
+    new_id = record["game_id"]
+    assert record["op"] == "create_game" and new_id in engine.games and new_id != "g1"
+    store.confirmations[0](True)
+    engine.pump()
+    assert broadcaster.group_events("g1")[0]["game_id"] == new_id
+
+
+def test_presence_reaches_the_rules_only_when_a_players_first_socket_comes_or_last_goes(engine, clock, broadcaster):
+    start(engine)
+    for connected in (True, True, False, False):
+        engine.submit({"type": "engine.presence", "game_id": "g1", "username": "a", "connected": connected})
+    engine.pump()
+    assert [(e["username"], e["connected"]) for e in broadcaster.group_events("g1")] == [("a", True), ("a", False)]

@@ -1,0 +1,723 @@
+"""End-to-end tick delivery through the Procfile's real processes: Daphne + runworker + Redis +
+PostgreSQL, played by bot clients over real websockets on 127.0.0.1.
+
+What is measured
+----------------
+The stack is started the way tests/integration/test_procfile_stack.py's fixture does it
+(`release`, one `worker`, --web `web` processes, a throwaway PostgreSQL database, a Redis
+database that is FLUSHED first: --redis-url, default db 14 so it does not collide with the
+integration tests' db 15). Then, for each N in --players (default 8 40 100 200):
+
+1. N guests are made with POST /api/guest (spread over the web processes);
+2. they queue four at a time on /ws/queue/?game=snake (a full table of four starts at once),
+   and each, on match_found, connects to /ws/game/<id>/?token=...;
+3. every client runs a bot from then on: on each tick, if the cell ahead is a wall or a snake
+   (or a cell another head can enter next), it turns to the free neighbour with the most room
+   (bounded flood fill), and now and then (--wander) turns at random to a roomy cell; at most
+   one direction message per tick, never a repeat of the one it just sent;
+4. once every client has seen a tick with countdown == 0, a window of --window seconds starts.
+   For every tick received in it: latency = client receipt wall time (time.time() * 1000) minus
+   the event's "ts" (server wall clock when the engine emitted it; same machine, same clock),
+   and dropped ticks = gaps in the tick numbers of that client's game. Games whose gameEnd
+   arrives during the window are counted as "ended early", not hidden.
+
+Also reported per N: the client process's own CPU (time.process_time over wall; a single
+asyncio loop, so near 100 % means the client is the bottleneck) and its event-loop lag; CPU of
+the worker, each web process and redis-server over the window (from /proc); the machine's busy
+share; and the engine's own heartbeat counters (late and skipped ticks) from GET /healthz.
+
+Between two N the sockets are closed and the script waits for the games (now unsteered) to end.
+With --py-spy PATH the worker (and with --profile-web each web process) is sampled by
+`py-spy record --nonblocking` during the window of every N and the hottest frames are printed.
+
+Run
+---
+    cd /work/main && .venv/bin/python -m bench.end_to_end
+    .venv/bin/python -m bench.end_to_end --players 200 300 400 --web 2 --window 10
+    .venv/bin/python -m bench.end_to_end --players 200 --py-spy /path/to/py-spy --profile-web
+
+Needs Redis and PostgreSQL on 127.0.0.1 (REDIS/POSTGRES as in tests/integration/harness.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+import websockets
+from websockets.asyncio.client import connect
+
+from tests.integration.harness import (
+    POSTGRES_TEST_URL,
+    Client,
+    PostgresDatabase,
+    Stack,
+    base_env,
+    http_json,
+    new_guest,
+    require_redis,
+    wait_for_http,
+)
+
+DIRECTIONS = {"UP": (0, -1), "DOWN": (0, 1), "LEFT": (-1, 0), "RIGHT": (1, 0)}
+OPPOSITE = {"UP": "DOWN", "DOWN": "UP", "LEFT": "RIGHT", "RIGHT": "LEFT"}
+TICK_HZ = 10.0
+PLAYERS_PER_GAME = 4
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class StackFailed(Exception):
+    pass
+
+
+def percentile(values, q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+# ------------------------------------------------------------------------------ /proc CPU
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def process_tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = collections.defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat_fields(int(entry))
+            if fields:
+                children[int(fields[1])].append(int(entry))
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(children.get(pid, []))
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = _stat_fields(pid)
+        if fields:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLK_TCK
+
+
+def machine_ticks() -> tuple[int, int]:
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values), idle
+
+
+def python_pid(pid: int) -> int:
+    """The Procfile lines run under `bash -c`; bash usually execs, else take its child."""
+    for candidate in process_tree(pid):
+        try:
+            if "python" in Path(f"/proc/{candidate}/cmdline").read_bytes().split(b"\0")[0].decode():
+                return candidate
+        except OSError:
+            continue
+    return pid
+
+
+# ------------------------------------------------------------------------------ the bot
+
+
+@dataclass
+class Window:
+    start_ms: float = float("inf")
+    end_ms: float = float("inf")
+
+    def contains(self, now_ms: float) -> bool:
+        return self.start_ms <= now_ms < self.end_ms
+
+
+@dataclass
+class Player:
+    username: str
+    token: str
+    port: int
+    rng: random.Random
+    wander: float
+    window: Window
+    game_id: str | None = None
+    socket: object = None
+    last_tick: int | None = None
+    live: bool = False  # saw a tick after the countdown
+    ended: bool = False
+    ended_at_ms: float | None = None
+    closed_unexpectedly: bool = False
+    errors: collections.Counter = field(default_factory=collections.Counter)
+    latencies: list = field(default_factory=list)
+    window_ticks: int = 0
+    dropped: int = 0
+    reordered: int = 0
+    sent: int = 0
+    last_sent: tuple[str, int] | None = None
+    closing: bool = False
+    synced: bool = False  # got the gameState that answers its connect
+    deaths: collections.Counter = field(default_factory=collections.Counter)
+    crash: str | None = None
+
+    async def play(self) -> None:
+        try:
+            async for raw in self.socket:
+                now_ms = time.time() * 1000
+                message = json.loads(raw)
+                kind = message.get("type")
+                if kind == "tick":
+                    await self.on_tick(message, now_ms)
+                elif kind == "gameState":
+                    self.synced = True
+                    self.last_tick = message.get("tick")
+                    if message.get("status") != "started":
+                        self.ended, self.ended_at_ms = True, now_ms
+                elif kind == "gameEnd":
+                    self.ended, self.ended_at_ms = True, now_ms
+                elif kind == "error":
+                    self.errors[message.get("code")] += 1
+        except websockets.ConnectionClosed:
+            pass
+        except Exception as error:  # a bot bug must show, not silently stop one client
+            self.crash = f"{type(error).__name__}: {error}"
+        finally:
+            if not self.closing:
+                self.closed_unexpectedly = True
+
+    async def on_tick(self, tick: dict, now_ms: float) -> None:
+        number = tick["tick"]
+        if self.window.contains(now_ms):
+            self.window_ticks += 1
+            self.latencies.append(now_ms - tick["ts"])
+            if self.last_tick is not None:
+                if number > self.last_tick + 1:
+                    self.dropped += number - self.last_tick - 1
+                elif number <= self.last_tick:
+                    self.reordered += 1
+        for happening in tick.get("events", ()):
+            if happening.get("kind") == "died" and happening.get("player") == self.username:
+                self.deaths[happening.get("cause")] += 1
+        if self.last_tick is None or number > self.last_tick:
+            self.last_tick = number
+        if tick.get("countdown", 0) == 0:
+            self.live = True
+        choice = self.steer(tick)
+        if choice is not None:
+            if self.last_sent is not None and self.last_sent[0] == choice and number <= self.last_sent[1] + 2:
+                return
+            self.last_sent = (choice, number)
+            self.sent += 1
+            await self.socket.send(json.dumps({"type": "direction", "direction": choice}))
+
+    def steer(self, tick: dict) -> str | None:
+        me = None
+        blocked: set[tuple[int, int]] = set()
+        risky: set[tuple[int, int]] = set()
+        for player in tick["players"]:
+            if not player["alive"] or not player["body"]:
+                continue
+            if player["username"] == self.username:
+                me = player
+            else:
+                hx, hy = player["head"]
+                risky.update((hx + dx, hy + dy) for dx, dy in DIRECTIONS.values())
+            blocked.update((x, y) for x, y in player["body"])
+        if me is None or tick.get("countdown", 0) > 0:
+            return None
+        width, height = tick["width"], tick["height"]
+        hx, hy = me["head"]
+        current = me["direction"]
+
+        def cell(direction: str) -> tuple[int, int]:
+            dx, dy = DIRECTIONS[direction]
+            return hx + dx, hy + dy
+
+        def free(c: tuple[int, int]) -> bool:
+            return 0 <= c[0] < width and 0 <= c[1] < height and c not in blocked
+
+        ahead = cell(current)
+        wander = self.rng.random() < self.wander
+        if free(ahead) and ahead not in risky and not wander:
+            # Also look two cells ahead so a turn is never left to the last possible tick.
+            dx, dy = DIRECTIONS[current]
+            if free((ahead[0] + dx, ahead[1] + dy)):
+                return None
+        limit = 2 * len(me["body"]) + 24
+
+        def room(c: tuple[int, int]) -> int:
+            seen, todo = {c}, [c]
+            while todo and len(seen) < limit:
+                x, y = todo.pop()
+                for dx, dy in DIRECTIONS.values():
+                    n = (x + dx, y + dy)
+                    if n not in seen and free(n):
+                        seen.add(n)
+                        todo.append(n)
+            return len(seen)
+
+        options = []
+        for direction in DIRECTIONS:
+            if direction == OPPOSITE[current]:
+                continue
+            c = cell(direction)
+            if not free(c):
+                continue
+            score = room(c) - (limit if c in risky else 0) + self.rng.random()
+            if direction == current and not wander:
+                score += 2  # keep going when it is as good
+            options.append((score, direction))
+        if not options:
+            return None
+        best = max(options)[1]
+        return None if best == current else best
+
+
+# ------------------------------------------------------------------------------ one N
+
+
+@dataclass
+class Result:
+    players: int
+    games: int = 0
+    game_sizes: collections.Counter = field(default_factory=collections.Counter)
+    window_s: float = 0.0
+    ticks: int = 0
+    latencies: list = field(default_factory=list)
+    dropped: int = 0
+    reordered: int = 0
+    ended_before: int = 0
+    ended_during: int = 0
+    closed: int = 0
+    errors: collections.Counter = field(default_factory=collections.Counter)
+    sent: int = 0
+    setup_s: float = 0.0
+    client_cpu: float = 0.0
+    loop_lag_ms: list = field(default_factory=list)
+    cpu: dict = field(default_factory=dict)
+    machine_busy: float = 0.0
+    engine: dict = field(default_factory=dict)
+    note: str = ""
+    profiles: dict = field(default_factory=dict)
+    deaths: collections.Counter = field(default_factory=collections.Counter)
+    crashes: list = field(default_factory=list)
+    never_synced: int = 0
+    baseline_busy: float = float("nan")
+
+
+class Run:
+    def __init__(self, stack: Stack, args, redis_pid: int | None) -> None:
+        self.stack = stack
+        self.args = args
+        self.redis_pid = redis_pid
+
+    def check_stack(self) -> None:
+        for process in self.stack.processes:
+            if process.popen.poll() is not None:
+                raise StackFailed(f"{process.name} exited with {process.popen.returncode}")
+
+    async def engine_stats(self) -> dict:
+        try:
+            _, body = await asyncio.to_thread(http_json, self.stack.http() + "/healthz")
+        except (OSError, ValueError):
+            return {}
+        return body.get("engine", {}) if isinstance(body, dict) else {}
+
+    async def make_guests(self, n: int) -> list[tuple[str, str, int]]:
+        ports = self.stack.ports
+        semaphore = asyncio.Semaphore(8)
+
+        async def one(i: int):
+            port = ports[i % len(ports)]
+            async with semaphore:
+                username, token = await asyncio.to_thread(new_guest, self.stack, port)
+            return username, token, port
+
+        return await asyncio.gather(*(one(i) for i in range(n)))
+
+    async def seat(self, players: list[Player]) -> None:
+        """Queues four players at once, then opens their game sockets and starts their bots."""
+        queue_clients = await asyncio.gather(
+            *(Client.open(self.stack.ws(f"/ws/queue/?game=snake&token={p.token}", p.port), proxy=None) for p in players)
+        )
+        try:
+            found = await asyncio.gather(
+                *(c.receive_until(lambda m: m["type"] in ("match_found", "error"), timeout=20) for c in queue_clients)
+            )
+        finally:
+            await asyncio.gather(*(c.close() for c in queue_clients), return_exceptions=True)
+        for player, message in zip(players, found):
+            if message["type"] != "match_found":
+                raise StackFailed(f"queue answered {message}")
+            player.game_id = message["game_id"]
+        for player in players:
+            player.socket = await connect(
+                self.stack.ws(f"/ws/game/{player.game_id}/?token={player.token}", player.port),
+                open_timeout=10,
+                max_size=2**22,
+                proxy=None,
+            )
+
+    async def run(self, n: int) -> Result:
+        args = self.args
+        result = Result(players=n)
+        window = Window()
+        self.check_stack()
+        # How busy the machine is before any of this N's load (other work on the box shows here).
+        before = machine_ticks()
+        await asyncio.sleep(1.0)
+        after = machine_ticks()
+        if after[0] > before[0]:
+            result.baseline_busy = 1 - (after[1] - before[1]) / (after[0] - before[0])
+        setup_started = time.monotonic()
+        guests = await self.make_guests(n)
+        players = [
+            Player(username=u, token=t, port=p, rng=random.Random(args.seed * 100_003 + i), wander=args.wander, window=window)
+            for i, (u, t, p) in enumerate(guests)
+        ]
+        tasks: list[asyncio.Task] = []
+        try:
+            for start in range(0, n, PLAYERS_PER_GAME):
+                batch = players[start : start + PLAYERS_PER_GAME]
+                await asyncio.wait_for(self.seat(batch), timeout=30)
+                tasks.extend(asyncio.ensure_future(p.play()) for p in batch)
+                if start // PLAYERS_PER_GAME % 10 == 9:
+                    self.check_stack()
+            games: dict[str, list[Player]] = collections.defaultdict(list)
+            for p in players:
+                games[p.game_id].append(p)
+            result.games = len(games)
+            result.game_sizes = collections.Counter(len(v) for v in games.values())
+
+            # Every game past its countdown (or over) before the window opens.
+            deadline = time.monotonic() + 30
+            while not all(p.live or p.ended for p in players):
+                if time.monotonic() > deadline:
+                    waiting = sum(1 for p in players if not (p.live or p.ended))
+                    result.note += f"{waiting} client(s) never saw countdown 0 (window opened anyway); "
+                    break
+                self.check_stack()
+                await asyncio.sleep(0.05)
+            result.setup_s = time.monotonic() - setup_started
+            result.ended_before = sum(1 for ps in games.values() if any(p.ended for p in ps))
+
+            # The window.
+            lag: list[float] = []
+            stop_lag = asyncio.Event()
+
+            async def lag_probe():
+                while not stop_lag.is_set():
+                    t = time.perf_counter()
+                    await asyncio.sleep(0.01)
+                    lag.append((time.perf_counter() - t - 0.01) * 1000)
+
+            procs = {"worker": python_pid(next(p for p in self.stack.processes if p.name == "worker").popen.pid)}
+            for i, process in enumerate(q for q in self.stack.processes if q.name.startswith("web-")):
+                procs[f"web{i + 1}"] = python_pid(process.popen.pid)
+            trees = {name: process_tree(pid) for name, pid in procs.items()}
+            if self.redis_pid:
+                trees["redis"] = [self.redis_pid]
+            profilers = await self.start_profilers(procs, n) if args.py_spy else {}
+            engine_before = await self.engine_stats()
+            cpu_before = {name: cpu_seconds(pids) for name, pids in trees.items()}
+            machine_before = machine_ticks()
+            client_cpu_before = time.process_time()
+            probe = asyncio.ensure_future(lag_probe())
+            wall_before = time.monotonic()
+            window.start_ms = time.time() * 1000
+            window.end_ms = window.start_ms + args.window * 1000
+            while time.time() * 1000 < window.end_ms:
+                await asyncio.sleep(min(0.5, max(0.0, window.end_ms / 1000 - time.time())))
+                self.check_stack()
+            wall = time.monotonic() - wall_before
+            result.client_cpu = (time.process_time() - client_cpu_before) / wall
+            machine_after = machine_ticks()
+            result.cpu = {name: (cpu_seconds(pids) - cpu_before[name]) / wall for name, pids in trees.items()}
+            total = machine_after[0] - machine_before[0]
+            result.machine_busy = 1 - (machine_after[1] - machine_before[1]) / total if total else float("nan")
+            engine_after = await self.engine_stats()
+            stop_lag.set()
+            await probe
+            result.loop_lag_ms = lag
+            result.window_s = args.window
+            for key in ("ticks", "late_ticks", "skipped_ticks", "dropped_intents", "dropped_messages"):
+                if key in engine_after and key in engine_before:
+                    result.engine[key] = engine_after[key] - engine_before[key]
+            for key in ("max_lateness_ms", "last_iteration_ms", "games"):
+                if key in engine_after:
+                    result.engine[key] = engine_after[key]
+            for p in players:
+                result.ticks += p.window_ticks
+                result.latencies.extend(p.latencies)
+                result.dropped += p.dropped
+                result.reordered += p.reordered
+                result.sent += p.sent
+                result.errors.update(p.errors)
+                result.closed += p.closed_unexpectedly
+                result.deaths.update(p.deaths)
+                result.never_synced += not p.synced
+                if p.crash:
+                    result.crashes.append(p.crash)
+            result.ended_during = sum(
+                1
+                for ps in games.values()
+                if not any(p.ended_at_ms is not None and p.ended_at_ms < window.start_ms for p in ps)
+                and any(p.ended_at_ms is not None and window.start_ms <= p.ended_at_ms < window.end_ms for p in ps)
+            )
+            if profilers:
+                result.profiles = await self.finish_profilers(profilers)
+        finally:
+            for p in players:
+                p.closing = True
+            await asyncio.gather(*(p.socket.close() for p in players if p.socket is not None), return_exceptions=True)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self.wait_for_games_to_end()
+        return result
+
+    async def wait_for_games_to_end(self) -> None:
+        deadline = time.monotonic() + self.args.settle
+        while time.monotonic() < deadline:
+            status, body = await asyncio.to_thread(http_json, self.stack.http() + "/api/games/")
+            if status == 200 and not [g for g in body.get("games", []) if g.get("mode") != "arena"]:
+                return
+            await asyncio.sleep(0.5)
+        print(f"  (games still live after {self.args.settle:.0f} s; going on)", flush=True)
+
+    # -- py-spy -------------------------------------------------------------------------------
+
+    async def start_profilers(self, procs: dict[str, int], n: int) -> dict:
+        profilers = {}
+        for name, pid in procs.items():
+            if name.startswith("web") and not self.args.profile_web:
+                continue
+            out = self.stack.workdir / f"pyspy-{name}-{n}.txt"
+            command = [
+                self.args.py_spy, "record", "--pid", str(pid), "--duration", str(int(self.args.window)),
+                "--rate", "100", "--nonblocking", "--threads", "--format", "raw", "--output", str(out),
+            ]  # fmt: skip
+            process = await asyncio.create_subprocess_exec(
+                *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+            )
+            profilers[name] = (process, out)
+        return profilers
+
+    async def finish_profilers(self, profilers: dict) -> dict:
+        summaries = {}
+        for name, (process, out) in profilers.items():
+            try:
+                _, stderr = await asyncio.wait_for(process.communicate(), timeout=self.args.window + 30)
+            except asyncio.TimeoutError:
+                process.kill()
+                await process.wait()
+                summaries[name] = "py-spy did not finish"
+                continue
+            if not out.exists():
+                summaries[name] = f"py-spy failed: {stderr.decode(errors='replace')[-500:]}"
+                continue
+            summaries[name] = summarize_profile(out.read_text(), self.args.profile_top, self.args.window)
+        return summaries
+
+
+def _frame_key(frame: str) -> str:
+    # "send (channels_redis/core.py:212)" -> "send (channels_redis/core.py)"
+    if frame.endswith(")") and "(" in frame:
+        name, _, where = frame.rpartition(" (")
+        file = where[:-1].rsplit(":", 1)[0]
+        parts = file.split("/")
+        for anchor in ("site-packages", "lib", "main"):
+            if anchor in parts:
+                parts = parts[len(parts) - parts[::-1].index(anchor) :]
+                break
+        return f"{name} ({'/'.join(parts[-3:])})"
+    return frame
+
+
+def summarize_profile(raw: str, top: int, seconds: float, rate: int = 100) -> str:
+    inclusive: collections.Counter = collections.Counter()
+    exclusive: collections.Counter = collections.Counter()
+    threads: collections.Counter = collections.Counter()
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        count = int(count)
+        frames = stack.split(";")
+        total += count
+        threads[frames[0]] += count
+        keys = [_frame_key(f) for f in frames[1:]]
+        for key in set(keys):
+            inclusive[key] += count
+        if keys:
+            exclusive[keys[-1]] += count
+    if not total:
+        return "no samples (process idle?)"
+    lines = [
+        f"{total} samples of running Python ({rate} Hz for {seconds:.0f} s, idle threads not sampled);"
+        " shares below are of those samples",
+        "threads (share of samples, and of one core's wall time):",
+    ]
+    lines += [f"  {c / total:6.1%}  {c / (rate * seconds):6.1%} of wall  {t}" for t, c in threads.most_common(6)]
+    lines.append(f"top {top} inclusive:")
+    lines += [f"  {c / total:6.1%}  {k}" for k, c in inclusive.most_common(top)]
+    lines.append(f"top {top} self:")
+    lines += [f"  {c / total:6.1%}  {k}" for k, c in exclusive.most_common(top)]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ output
+
+
+def print_result(r: Result) -> None:
+    lat = r.latencies
+    expected = r.players * TICK_HZ
+    delivered = r.ticks / r.window_s if r.window_s else 0.0
+    sizes = ", ".join(f"{count}x{size}" for size, count in sorted(r.game_sizes.items()))
+    print(f"\nN={r.players}: {r.games} games ({sizes} players), setup {r.setup_s:.1f} s, window {r.window_s:.0f} s")
+    print(
+        f"  delivered {delivered:.0f} ticks/s of {expected:.0f} expected; latency p50 {percentile(lat, 50):.1f} "
+        f"p99 {percentile(lat, 99):.1f} max {max(lat, default=float('nan')):.1f} ms; dropped {r.dropped}; "
+        f"games ended before/during window {r.ended_before}/{r.ended_during}"
+    )
+    cpu = "  ".join(f"{name} {share:.0%}" for name, share in r.cpu.items())
+    print(
+        f"  machine busy before setup {r.baseline_busy:.0%}; CPU (of one core): client {r.client_cpu:.0%}  {cpu}; machine busy {r.machine_busy:.0%} of {os.cpu_count()} cores; "
+        f"client loop lag p99 {percentile(r.loop_lag_ms, 99):.1f} ms max {max(r.loop_lag_ms, default=0):.1f} ms"
+    )
+    if r.engine:
+        print("  engine heartbeat over the window: " + ", ".join(f"{k} {v}" for k, v in r.engine.items()))
+    extra = []
+    if r.reordered:
+        extra.append(f"{r.reordered} tick(s) out of order/duplicated")
+    if r.closed:
+        extra.append(f"{r.closed} socket(s) closed by the server")
+    if r.errors:
+        extra.append(f"errors {dict(r.errors)}")
+    extra.append(f"{r.sent} direction messages sent")
+    if r.deaths:
+        extra.append(f"snake deaths since connect by cause {dict(r.deaths)}")
+    if r.never_synced:
+        extra.append(f"{r.never_synced} client(s) never got their gameState (engine sync lost?)")
+    if r.crashes:
+        extra.append(f"{len(r.crashes)} bot crash(es), first: {r.crashes[0]}")
+    if r.client_cpu > 0.8:
+        extra.append("CLIENT-BOUND: the client process used >80% of a core, latencies include its queueing")
+    if r.note:
+        extra.append(r.note.strip())
+    print("  " + "; ".join(extra))
+    for name, summary in r.profiles.items():
+        print(f"  py-spy {name}:")
+        print("    " + summary.replace("\n", "\n    "))
+
+
+def print_table(results: list[Result], web: int) -> None:
+    print(f"\nEnd to end, {web} web process(es), 1 worker, 10 Hz Snake, 4 players per game")
+    header = (
+        f"{'players':>7} {'games':>5} {'deliv t/s':>9} {'exp t/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
+        f"{'dropped':>7} {'ended early':>11} {'client CPU':>10} {'worker CPU':>10} {'web CPU':>11} {'redis CPU':>9} {'busy':>5} {'late ticks':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        webs = "/".join(f"{v:.0%}" for k, v in r.cpu.items() if k.startswith("web"))
+        print(
+            f"{r.players:>7} {r.games:>5} {r.ticks / r.window_s if r.window_s else 0:>9.0f} {r.players * TICK_HZ:>7.0f} "
+            f"{percentile(r.latencies, 50):>7.1f} {percentile(r.latencies, 99):>7.1f} {max(r.latencies, default=float('nan')):>7.1f} "
+            f"{r.dropped:>7} {str(r.ended_during) + ('+' + str(r.ended_before) if r.ended_before else ''):>11} "
+            f"{r.client_cpu:>10.0%} {r.cpu.get('worker', float('nan')):>10.0%} {webs:>11} {r.cpu.get('redis', float('nan')):>9.0%} "
+            f"{r.machine_busy:>5.0%} {r.engine.get('late_ticks', '?'):>10}"
+        )
+    print("(ended early: games ended during the window [+ before it]; CPU: share of one core over the window;")
+    print(" busy: whole machine; late ticks: engine iterations that ran a full period late, from its heartbeat)")
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--players", type=int, nargs="+", default=[8, 40, 100, 200], help="players per run (multiples of 4)")
+    parser.add_argument("--web", type=int, default=1, help="web (Daphne) processes")
+    parser.add_argument("--window", type=float, default=10.0, help="measured seconds per N")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"), help="Redis database to use (it is FLUSHED)")
+    parser.add_argument("--wander", type=float, default=0.03, help="chance per tick that a bot turns at random")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--timeout-per-n", type=float, default=300.0, help="seconds allowed per N, setup included")
+    parser.add_argument("--settle", type=float, default=40.0, help="max seconds to wait for games to end between N")
+    parser.add_argument("--py-spy", default=None, help="path to py-spy: sample the worker during each window")
+    parser.add_argument("--profile-web", action="store_true", help="with --py-spy, sample the web process(es) too")
+    parser.add_argument("--profile-top", type=int, default=15)
+    parser.add_argument("--log-level", default="INFO", help="LOG_LEVEL of the stack's processes")
+    args = parser.parse_args()
+    if any(n <= 0 or n % PLAYERS_PER_GAME for n in args.players):
+        parser.error("--players must be positive multiples of 4")
+
+    print(f"Redis {args.redis_url} (flushed), PostgreSQL {POSTGRES_TEST_URL.rsplit('/', 1)[0]}/<throwaway>", flush=True)
+    require_redis(args.redis_url)
+    redis_pid = redis.Redis.from_url(args.redis_url).info("server").get("process_id")
+    results: list[Result] = []
+    failed = None
+    with tempfile.TemporaryDirectory(prefix="kogame-bench-") as workdir, PostgresDatabase() as database_url:
+        stack = Stack(
+            env=base_env(DATABASE_URL=database_url, REDIS_URL=args.redis_url, LOG_LEVEL=args.log_level),
+            workdir=Path(workdir),
+        )
+        try:
+            stack.release()
+            stack.start_worker()
+            for _ in range(args.web):
+                stack.start_web()
+            wait_for_http(stack.http() + "/healthz", accept={200}, timeout=60)
+            run = Run(stack, args, redis_pid)
+            for n in args.players:
+                print(f"-- N={n}", flush=True)
+                try:
+                    result = asyncio.run(asyncio.wait_for(run.run(n), timeout=args.timeout_per_n))
+                except (asyncio.TimeoutError, TimeoutError):
+                    failed = f"N={n} did not finish within {args.timeout_per_n:.0f} s"
+                    break
+                except StackFailed as error:
+                    failed = f"N={n}: the stack failed: {error}"
+                    break
+                except (OSError, websockets.InvalidHandshake, AssertionError) as error:
+                    failed = f"N={n}: {type(error).__name__}: {error}"
+                    break
+                results.append(result)
+                print_result(result)
+                sys.stdout.flush()
+        except BaseException:
+            print(stack.logs())
+            raise
+        finally:
+            if failed:
+                print(f"\nSTOPPED EARLY: {failed}")
+                print(stack.logs()[-6000:])
+            stack.stop()
+    if results:
+        print_table(results, args.web)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
