@@ -157,8 +157,19 @@ class ChessSession:
         return self._for_engine(chess_game.on_tick(self.game, now))
 
     def presence(self, username: str, connected: bool, now: float) -> list[dict]:
+        color = chess_game.color_of(self.game, username)
+        if color is None or self.game.status != "started":
+            return []
         chess_game.set_presence(self.game, username, connected, now)
-        return []
+        # Lets the opponent's client show the claim countdown.
+        return [
+            {
+                "type": "presence",
+                "player": color,
+                "connected": connected,
+                "claim_after_ms": 0 if connected else chess_game.DISCONNECT_CLAIM_MS,
+            }
+        ]
 
     def _for_engine(self, events: list[dict]) -> list[dict]:
         """Marks what must be saved before it is broadcast; the engine announces the end itself."""
@@ -166,6 +177,12 @@ class ChessSession:
         for event in events:
             if event["type"] == "gameEnd":
                 continue
+            if event["type"] in ("move", "takeback"):
+                # Clients show legal destinations without a move generator of their own.
+                board = self.game.board
+                ongoing = self.game.status == "started"
+                event["legal_moves"] = [move.uci() for move in board.legal_moves] if ongoing else []
+                event["check"] = board.is_check()
             if event["type"] == "move":
                 record = self.game.moves[-1]
                 event["_persist"] = {

@@ -3,44 +3,13 @@ real websockets by scripted clients that follow the contract."""
 
 import asyncio
 import json
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.integration.harness import (
-    REDIS_TEST_URL,
-    Client,
-    PostgresDatabase,
-    Stack,
-    base_env,
-    http_json,
-    new_guest,
-    require_redis,
-    wait_for_http,
-)
+from tests.integration.harness import Client, http_json, new_guest, wait_for_http
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def stack():
-    require_redis(REDIS_TEST_URL)
-    with tempfile.TemporaryDirectory() as workdir, PostgresDatabase() as database_url:
-        deployment = Stack(env=base_env(DATABASE_URL=database_url, REDIS_URL=REDIS_TEST_URL), workdir=Path(workdir))
-        try:
-            deployment.release()
-            deployment.start_worker()
-            deployment.start_web()
-            deployment.start_web()
-            wait_for_http(deployment.http() + "/healthz", accept={200})
-            yield deployment
-        except BaseException:
-            print(deployment.logs())
-            raise
-        finally:
-            deployment.stop()
 
 
 async def queue_up(stack, token, port=None):

@@ -1,0 +1,148 @@
+"""Chess inside the engine loop under a fake clock: immediate moves, durability, flag falls."""
+
+import pytest
+
+from engine.loop import GameEngine
+from engine.sessions import ChessSession
+from tests.engine.test_loop import FakeClock, RecordingBroadcaster, RecordingStore
+
+
+class ConfirmingStore(RecordingStore):
+    """Saves at once, as a store whose database answers immediately would."""
+
+    def persist(self, game_id, record, on_done):
+        super().persist(game_id, record, on_done)
+        on_done(True)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def broadcaster():
+    return RecordingBroadcaster()
+
+
+@pytest.fixture
+def store():
+    return ConfirmingStore()
+
+
+@pytest.fixture
+def engine(clock, broadcaster, store):
+    return GameEngine(broadcaster=broadcaster, store=store, clock=clock, session_factories={"chess": ChessSession})
+
+
+def start_chess(engine, tc="0.25+0"):
+    engine.submit(
+        {
+            "type": "engine.start_game",
+            "game_id": "c1",
+            "kind": "chess",
+            "mode": "match",
+            "players": ["white_player", "black_player"],
+            "settings": {"tc": tc},
+            "seed": 1,
+        }
+    )
+    engine.pump()
+
+
+def play(engine, username, uci, reply_channel="reply"):
+    engine.submit(
+        {
+            "type": "engine.intent",
+            "game_id": "c1",
+            "username": username,
+            "intent": {"type": "move", "uci": uci, "lag_ms": 0},
+            "reply_channel": reply_channel,
+        }
+    )
+    engine.pump()
+
+
+def test_a_move_is_applied_and_broadcast_at_once_after_it_is_saved(engine, clock, broadcaster, store):
+    start_chess(engine)
+    play(engine, "white_player", "e2e4")
+    (move,) = broadcaster.group_events("c1")
+    assert (move["type"], move["san"], move["ply"], move["player"]) == ("move", "e4", 1, "white")
+    assert "e7e5" in move["legal_moves"]
+    assert store.records == [
+        (
+            "c1",
+            {
+                "op": "move",
+                "ply": 1,
+                "uci": "e2e4",
+                "san": "e4",
+                "white_ms": 15000,
+                "black_ms": 15000,
+                "spent_ms": 0,
+                "lag_comp_ms": 0,
+            },
+        )
+    ]
+
+
+def test_a_move_stays_unpublished_while_the_store_has_not_saved_it(clock, broadcaster):
+    store = RecordingStore()
+    engine = GameEngine(broadcaster=broadcaster, store=store, clock=clock, session_factories={"chess": ChessSession})
+    start_chess(engine)
+    play(engine, "white_player", "e2e4")
+    assert broadcaster.group_events("c1") == []
+    store.confirmations[0](True)
+    engine.pump()
+    assert [e["san"] for e in broadcaster.group_events("c1")] == ["e4"]
+
+
+def test_out_of_turn_and_illegal_moves_are_refused_to_the_sender_only(engine, clock, broadcaster):
+    start_chess(engine)
+    play(engine, "black_player", "e7e5", reply_channel="black")
+    play(engine, "white_player", "e2e5", reply_channel="white")
+    play(engine, "spectator", "e2e4", reply_channel="spectator")
+    assert [r["code"] for r in broadcaster.replies("black")] == ["not_your_turn"]
+    assert [r["code"] for r in broadcaster.replies("white")] == ["illegal_move"]
+    assert [r["code"] for r in broadcaster.replies("spectator")] == ["refused"]
+    assert broadcaster.group_events("c1") == []
+
+
+def test_the_engine_ends_a_game_on_time_within_one_tick_without_any_claim(engine, clock, broadcaster, store):
+    start_chess(engine, tc="0.25+0")
+    play(engine, "white_player", "e2e4")
+    clock.now += 1.0
+    play(engine, "black_player", "e7e5")
+    # White's clock started with black's move: it runs out 15 s later.
+    flag_at = clock.now + 15.0
+    while clock.now < flag_at + 1.0:
+        clock.now += 0.015625  # exact in binary floating point
+        engine.pump()
+        if any(e["type"] == "gameEnd" for e in broadcaster.group_events("c1")):
+            break
+    end = broadcaster.group_events("c1")[-1]
+    assert (end["type"], end["status"], end["reason"], end["winner"]) == ("gameEnd", "black_wins", "timeout", "black")
+    assert flag_at <= clock.now <= flag_at + ChessSession.period
+    (game_id, outcome, _), = store.ended
+    assert (game_id, outcome.winner_username) == ("c1", "black_player")
+
+
+def test_a_game_whose_first_move_never_comes_is_aborted(engine, clock, broadcaster):
+    start_chess(engine, tc="3+2")
+    clock.now += 26.0
+    engine.pump()
+    end = broadcaster.group_events("c1")[-1]
+    assert (end["type"], end["status"], end["reason"]) == ("gameEnd", "aborted", "aborted")
+
+
+def test_rematch_starts_a_new_game_with_colours_swapped(engine, clock, broadcaster, store):
+    start_chess(engine)
+    for username, action in [("white_player", "resign"), ("black_player", "rematch_offer"), ("white_player", "rematch_accept")]:
+        engine.submit(
+            {"type": "engine.intent", "game_id": "c1", "username": username, "intent": {"type": action}, "reply_channel": "r"}
+        )
+        engine.pump()
+    rematch = next(e for e in broadcaster.group_events("c1") if e["type"] == "rematch")
+    new_game = engine.games[rematch["game_id"]].session.game
+    assert (new_game.white, new_game.black) == ("black_player", "white_player")
+    assert ("c1", {"op": "create_game", "game_id": rematch["game_id"], "kind": "chess", "players": ["black_player", "white_player"], "settings": {"tc": "0.25+0"}}) in store.records

@@ -1,0 +1,74 @@
+"""Chess through the Procfile's processes on Redis and PostgreSQL, over real websockets."""
+
+import time
+import urllib.request
+
+import pytest
+
+from tests.integration.harness import Client, http_json, new_guest
+
+pytestmark = pytest.mark.integration
+
+
+async def paired(stack, tc):
+    """Two guests queue for `tc` (through different web processes) and open the game socket."""
+    guests = [new_guest(stack, port) for port in stack.ports]
+    queues = [
+        await Client.open(stack.ws(f"/ws/queue/?game=chess&tc={tc.replace('+', '%2B')}&token={token}", port))
+        for (_, token), port in zip(guests, stack.ports)
+    ]
+    game_ids = {(await q.receive_until(lambda m: m["type"] == "match_found"))["game_id"] for q in queues}
+    assert len(game_ids) == 1
+    game_id = game_ids.pop()
+    sockets = {}
+    for (username, token), port in zip(guests, stack.ports):
+        sockets[username] = await Client.open(stack.ws(f"/ws/game/{game_id}/?token={token}", port))
+    state = await sockets[guests[0][0]].receive()
+    await sockets[guests[1][0]].receive()
+    return game_id, sockets[state["white"]["username"]], sockets[state["black"]["username"]], state
+
+
+async def test_two_players_queue_and_play_to_checkmate(stack):
+    game_id, white, black, state = await paired(stack, "3+2")
+    assert state["clock"] == {"white": 180_000, "black": 180_000, "running": None}
+    # Scholar's mate, with an illegal move and an out-of-turn move that change nothing.
+    await black.send({"type": "move", "uci": "e7e5"})
+    assert (await black.receive_until(lambda m: m["type"] == "error"))["code"] == "not_your_turn"
+    moves = [(white, "e2e4"), (black, "e7e5"), (white, "f1c4"), (black, "b8c6"), (white, "d1h5"), (black, "g8f6"), (white, "h5f7")]
+    for ply, (mover, uci) in enumerate(moves, start=1):
+        await mover.send({"type": "move", "uci": uci})
+        for socket in (white, black):
+            move = await socket.receive_until(lambda m: m["type"] == "move")
+            assert (move["uci"], move["ply"]) == (uci, ply)
+    assert move["san"] == "Qxf7#"
+    end = await black.receive_until(lambda m: m["type"] == "gameEnd")
+    assert (end["status"], end["reason"], end["winner"]) == ("white_wins", "checkmate", "white")
+
+    deadline = time.monotonic() + 10
+    while http_json(stack.http() + f"/api/games/{game_id}")[1]["status"] != "white_wins":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    _, summary = http_json(stack.http() + f"/api/games/{game_id}")
+    assert summary["moves"] == [uci for _, uci in moves]
+    with urllib.request.urlopen(stack.http() + f"/api/games/{game_id}/pgn") as response:
+        pgn = response.read().decode()
+    assert '[Result "1-0"]' in pgn and "Qxf7#" in pgn and "%clk" in pgn
+    await white.close()
+    await black.close()
+
+
+async def test_the_server_ends_a_game_on_time_without_any_claim(stack):
+    game_id, white, black, _ = await paired(stack, "0.25+0")
+    await white.send({"type": "move", "uci": "e2e4"})
+    await black.receive_until(lambda m: m["type"] == "move")
+    await black.send({"type": "move", "uci": "e7e5"})
+    started = await white.receive_until(lambda m: m["type"] == "move" and m["uci"] == "e7e5")
+    assert started["clock"]["running"] == "white"
+    # White never moves again and nobody claims anything: the engine's own tick flags white.
+    end = await black.receive_until(lambda m: m["type"] == "gameEnd", timeout=25)
+    assert (end["status"], end["reason"], end["winner"]) == ("black_wins", "timeout", "black")
+    # Never before white's time is gone (the flag-delay figure itself is the benchmark's job).
+    flag_due_ms = started["ts"] + started["clock"]["white"]
+    assert end["ts"] >= flag_due_ms - 5
+    await white.close()
+    await black.close()
