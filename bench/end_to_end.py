@@ -47,6 +47,7 @@ import collections
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -123,6 +124,22 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLK_TCK
 
 
+def runqueue_wait_seconds(pids: list[int]) -> float:
+    """Time the threads of `pids` spent runnable but waiting for a CPU (/proc/<pid>/task/*/schedstat)."""
+    total = 0
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                total += int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return total / 1e9
+
+
 def machine_ticks() -> tuple[int, int]:
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = values[3] + values[4]
@@ -176,6 +193,11 @@ class Player:
     last_sent: tuple[str, int] | None = None
     closing: bool = False
     synced: bool = False  # got the gameState that answers its connect
+    pending_turn: tuple[str, int] | None = None  # (direction, tick it answered)
+    turns_checked: int = 0
+    turns_missed: int = 0  # not applied by the very next tick: client->engine slower than a tick
+    window_turns_checked: int = 0
+    window_turns_missed: int = 0
     deaths: collections.Counter = field(default_factory=collections.Counter)
     crash: str | None = None
 
@@ -214,6 +236,17 @@ class Player:
                     self.dropped += number - self.last_tick - 1
                 elif number <= self.last_tick:
                     self.reordered += 1
+        if self.pending_turn is not None and number == self.pending_turn[1] + 1:
+            me = next((p for p in tick["players"] if p["username"] == self.username), None)
+            if me is not None:
+                missed = me["direction"] != self.pending_turn[0]
+                self.turns_checked += 1
+                self.turns_missed += missed
+                if self.window.contains(now_ms):
+                    self.window_turns_checked += 1
+                    self.window_turns_missed += missed
+        if self.pending_turn is not None and number > self.pending_turn[1]:
+            self.pending_turn = None
         for happening in tick.get("events", ()):
             if happening.get("kind") == "died" and happening.get("player") == self.username:
                 self.deaths[happening.get("cause")] += 1
@@ -226,13 +259,19 @@ class Player:
             if self.last_sent is not None and self.last_sent[0] == choice and number <= self.last_sent[1] + 2:
                 return
             self.last_sent = (choice, number)
+            self.pending_turn = (choice, number)
             self.sent += 1
             await self.socket.send(json.dumps({"type": "direction", "direction": choice}))
 
     def steer(self, tick: dict) -> str | None:
+        """The direction to send now, or None. Keeps straight in open space; near a wall, a snake or
+        another head it scores each free neighbour by the room behind it (bounded flood fill),
+        minus penalties for cells another head can also enter next tick and for wall-side cells
+        (snakes that hug the walls trap each other in corners)."""
         me = None
         blocked: set[tuple[int, int]] = set()
         risky: set[tuple[int, int]] = set()
+        other_heads = []
         for player in tick["players"]:
             if not player["alive"] or not player["body"]:
                 continue
@@ -240,6 +279,7 @@ class Player:
                 me = player
             else:
                 hx, hy = player["head"]
+                other_heads.append((hx, hy))
                 risky.update((hx + dx, hy + dy) for dx, dy in DIRECTIONS.values())
             blocked.update((x, y) for x, y in player["body"])
         if me is None or tick.get("countdown", 0) > 0:
@@ -248,43 +288,56 @@ class Player:
         hx, hy = me["head"]
         current = me["direction"]
 
-        def cell(direction: str) -> tuple[int, int]:
-            dx, dy = DIRECTIONS[direction]
-            return hx + dx, hy + dy
-
         def free(c: tuple[int, int]) -> bool:
             return 0 <= c[0] < width and 0 <= c[1] < height and c not in blocked
 
-        ahead = cell(current)
         wander = self.rng.random() < self.wander
-        if free(ahead) and ahead not in risky and not wander:
-            # Also look two cells ahead so a turn is never left to the last possible tick.
-            dx, dy = DIRECTIONS[current]
-            if free((ahead[0] + dx, ahead[1] + dy)):
-                return None
-        limit = 2 * len(me["body"]) + 24
+
+        def clearance(x: int, y: int, ddx: int, ddy: int, cap: int = 5) -> int:
+            run = 0
+            while run < cap and free((x + ddx * (run + 1), y + ddy * (run + 1))):
+                run += 1
+            return run
+
+        dx, dy = DIRECTIONS[current]
+        calm = (
+            clearance(hx, hy, dx, dy) >= 4
+            and (hx + dx, hy + dy) not in risky
+            and min(hx, hy, width - 1 - hx, height - 1 - hy) >= 3
+            and not any(abs(x - hx) + abs(y - hy) <= 4 for x, y in other_heads)
+        )
+        if calm and not wander:
+            return None
+        limit = 2 * len(me["body"]) + 30
 
         def room(c: tuple[int, int]) -> int:
             seen, todo = {c}, [c]
             while todo and len(seen) < limit:
                 x, y = todo.pop()
-                for dx, dy in DIRECTIONS.values():
-                    n = (x + dx, y + dy)
+                for ddx, ddy in DIRECTIONS.values():
+                    n = (x + ddx, y + ddy)
                     if n not in seen and free(n):
                         seen.add(n)
                         todo.append(n)
             return len(seen)
 
+        # Slack matters more than the shortest path: an intent that arrives a tick or two late
+        # must not kill, so keep off the walls and prefer a long free run ahead.
+        wall_penalty = {0: 12, 1: 6, 2: 2}
         options = []
-        for direction in DIRECTIONS:
+        for direction, (ddx, ddy) in DIRECTIONS.items():
             if direction == OPPOSITE[current]:
                 continue
-            c = cell(direction)
+            c = (hx + ddx, hy + ddy)
             if not free(c):
                 continue
-            score = room(c) - (limit if c in risky else 0) + self.rng.random()
-            if direction == current and not wander:
-                score += 2  # keep going when it is as good
+            edge = min(c[0], c[1], width - 1 - c[0], height - 1 - c[1])
+            score = room(c) + 2 * clearance(c[0], c[1], ddx, ddy) - wall_penalty.get(edge, 0)
+            score -= limit if c in risky else 0
+            score -= 3 * sum((c[0] + ax, c[1] + ay) in blocked for ax, ay in DIRECTIONS.values() if (c[0] + ax, c[1] + ay) != (hx, hy))
+            score += self.rng.random() * (10 if wander else 1)
+            if direction == current:
+                score += 1.5  # keep going when it is as good
             options.append((score, direction))
         if not options:
             return None
@@ -314,6 +367,7 @@ class Result:
     client_cpu: float = 0.0
     loop_lag_ms: list = field(default_factory=list)
     cpu: dict = field(default_factory=dict)
+    runqueue: dict = field(default_factory=dict)
     machine_busy: float = 0.0
     engine: dict = field(default_factory=dict)
     note: str = ""
@@ -321,6 +375,7 @@ class Result:
     deaths: collections.Counter = field(default_factory=collections.Counter)
     crashes: list = field(default_factory=list)
     never_synced: int = 0
+    turns: tuple = (0, 0, 0, 0)  # checked, missed (all), checked, missed (window)
     baseline_busy: float = float("nan")
 
 
@@ -389,6 +444,7 @@ class Run:
         if after[0] > before[0]:
             result.baseline_busy = 1 - (after[1] - before[1]) / (after[0] - before[0])
         setup_started = time.monotonic()
+        engine_at_setup = await self.engine_stats()
         guests = await self.make_guests(n)
         players = [
             Player(username=u, token=t, port=p, rng=random.Random(args.seed * 100_003 + i), wander=args.wander, window=window)
@@ -438,7 +494,9 @@ class Run:
                 trees["redis"] = [self.redis_pid]
             profilers = await self.start_profilers(procs, n) if args.py_spy else {}
             engine_before = await self.engine_stats()
+            trees["client"] = [os.getpid()]
             cpu_before = {name: cpu_seconds(pids) for name, pids in trees.items()}
+            wait_before = {name: runqueue_wait_seconds(pids) for name, pids in trees.items()}
             machine_before = machine_ticks()
             client_cpu_before = time.process_time()
             probe = asyncio.ensure_future(lag_probe())
@@ -451,7 +509,10 @@ class Run:
             wall = time.monotonic() - wall_before
             result.client_cpu = (time.process_time() - client_cpu_before) / wall
             machine_after = machine_ticks()
-            result.cpu = {name: (cpu_seconds(pids) - cpu_before[name]) / wall for name, pids in trees.items()}
+            result.cpu = {
+                name: (cpu_seconds(pids) - cpu_before[name]) / wall for name, pids in trees.items() if name != "client"
+            }
+            result.runqueue = {name: (runqueue_wait_seconds(pids) - wait_before[name]) / wall for name, pids in trees.items()}
             total = machine_after[0] - machine_before[0]
             result.machine_busy = 1 - (machine_after[1] - machine_before[1]) / total if total else float("nan")
             engine_after = await self.engine_stats()
@@ -462,9 +523,18 @@ class Run:
             for key in ("ticks", "late_ticks", "skipped_ticks", "dropped_intents", "dropped_messages"):
                 if key in engine_after and key in engine_before:
                     result.engine[key] = engine_after[key] - engine_before[key]
+            for key in ("late_ticks", "skipped_ticks"):
+                if key in engine_before and key in engine_at_setup:
+                    result.engine[f"setup_{key}"] = engine_before[key] - engine_at_setup[key]
             for key in ("max_lateness_ms", "last_iteration_ms", "games"):
                 if key in engine_after:
                     result.engine[key] = engine_after[key]
+            if "max_lateness_ms" in engine_at_setup and "max_lateness_ms" in engine_before:
+                result.engine["max_lateness_ms_changed_in"] = (
+                    "window" if engine_after.get("max_lateness_ms") != engine_before["max_lateness_ms"]
+                    else "setup" if engine_before["max_lateness_ms"] != engine_at_setup["max_lateness_ms"]
+                    else "earlier"
+                )
             for p in players:
                 result.ticks += p.window_ticks
                 result.latencies.extend(p.latencies)
@@ -475,6 +545,12 @@ class Run:
                 result.closed += p.closed_unexpectedly
                 result.deaths.update(p.deaths)
                 result.never_synced += not p.synced
+                result.turns = tuple(
+                    a + b
+                    for a, b in zip(
+                        result.turns, (p.turns_checked, p.turns_missed, p.window_turns_checked, p.window_turns_missed)
+                    )
+                )
                 if p.crash:
                     result.crashes.append(p.crash)
             result.ended_during = sum(
@@ -488,7 +564,12 @@ class Run:
         finally:
             for p in players:
                 p.closing = True
-            await asyncio.gather(*(p.socket.close() for p in players if p.socket is not None), return_exceptions=True)
+            # In slices: each disconnect makes the web process do Redis calls (group_discard, presence),
+            # and hundreds at once exceed channels-redis' connection pool (MaxConnectionsError).
+            open_sockets = [p.socket for p in players if p.socket is not None]
+            for start in range(0, len(open_sockets), 25):
+                await asyncio.gather(*(s.close() for s in open_sockets[start : start + 25]), return_exceptions=True)
+                await asyncio.sleep(0.2)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -515,7 +596,7 @@ class Run:
             command = [
                 self.args.py_spy, "record", "--pid", str(pid), "--duration", str(int(self.args.window)),
                 "--rate", "100", "--nonblocking", "--threads", "--format", "raw", "--output", str(out),
-            ]  # fmt: skip
+            ] + (["--idle"] if self.args.profile_idle else [])  # fmt: skip
             process = await asyncio.create_subprocess_exec(
                 *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
             )
@@ -605,8 +686,16 @@ def print_result(r: Result) -> None:
         f"  machine busy before setup {r.baseline_busy:.0%}; CPU (of one core): client {r.client_cpu:.0%}  {cpu}; machine busy {r.machine_busy:.0%} of {os.cpu_count()} cores; "
         f"client loop lag p99 {percentile(r.loop_lag_ms, 99):.1f} ms max {max(r.loop_lag_ms, default=0):.1f} ms"
     )
+    if r.runqueue:
+        print(
+            "  runnable but waiting for a CPU (ms per s, all threads): "
+            + "  ".join(f"{name} {share * 1000:.0f}" for name, share in r.runqueue.items())
+        )
     if r.engine:
-        print("  engine heartbeat over the window: " + ", ".join(f"{k} {v}" for k, v in r.engine.items()))
+        print(
+            "  engine heartbeat over the window: "
+            + ", ".join(f"{k} {round(v, 2) if isinstance(v, float) else v}" for k, v in r.engine.items())
+        )
     extra = []
     if r.reordered:
         extra.append(f"{r.reordered} tick(s) out of order/duplicated")
@@ -615,6 +704,11 @@ def print_result(r: Result) -> None:
     if r.errors:
         extra.append(f"errors {dict(r.errors)}")
     extra.append(f"{r.sent} direction messages sent")
+    checked, missed, w_checked, w_missed = r.turns
+    if checked:
+        extra.append(
+            f"turns that missed the next tick: {missed}/{checked} since connect, {w_missed}/{w_checked} in the window"
+        )
     if r.deaths:
         extra.append(f"snake deaths since connect by cause {dict(r.deaths)}")
     if r.never_synced:
@@ -668,7 +762,9 @@ def main() -> int:
     parser.add_argument("--py-spy", default=None, help="path to py-spy: sample the worker during each window")
     parser.add_argument("--profile-web", action="store_true", help="with --py-spy, sample the web process(es) too")
     parser.add_argument("--profile-top", type=int, default=15)
+    parser.add_argument("--profile-idle", action="store_true", help="with --py-spy, sample idle threads too (--idle)")
     parser.add_argument("--log-level", default="INFO", help="LOG_LEVEL of the stack's processes")
+    parser.add_argument("--keep-logs", default=None, help="copy the processes' logs (and py-spy output) to this folder")
     args = parser.parse_args()
     if any(n <= 0 or n % PLAYERS_PER_GAME for n in args.players):
         parser.error("--players must be positive multiples of 4")
@@ -714,6 +810,13 @@ def main() -> int:
                 print(f"\nSTOPPED EARLY: {failed}")
                 print(stack.logs()[-6000:])
             stack.stop()
+            if args.keep_logs:
+                target = Path(args.keep_logs)
+                target.mkdir(parents=True, exist_ok=True)
+                for item in Path(workdir).iterdir():
+                    if item.is_file():
+                        shutil.copy(item, target / item.name)
+                print(f"logs copied to {target}")
     if results:
         print_table(results, args.web)
     return 0

@@ -37,6 +37,8 @@ HISTORY_LIMIT = 64
 RETAIN_ENDED_SECONDS = 120.0
 # Longest the loop sleeps without looking at the inbox or publishing a heartbeat.
 IDLE_WAIT_SECONDS = 0.25
+# How far the versions of a game resumed after a restart jump past its last saved version.
+RESUME_VERSION_GAP = 1_000_000
 HEARTBEAT_INTERVAL_SECONDS = 1.0
 
 
@@ -252,7 +254,7 @@ class GameEngine(threading.Thread):
         text = json.dumps(event, separators=(",", ":"))
         if record is not None:
             game.unconfirmed.append(game.v)
-            self.store.persist(game.game_id, record, self._confirmation(game.game_id, game.v))
+            self.store.persist(game.game_id, {**record, "v": game.v}, self._confirmation(game.game_id, game.v))
         if game.unconfirmed:
             game.held.append((game.v, text))
         else:
@@ -351,10 +353,19 @@ class GameEngine(threading.Thread):
         if game_id in self.games:
             return
         factory = self.session_factories[message["kind"]]
+        resume = {"saved_moves": message["saved_moves"]} if message.get("saved_moves") else {}
         session = factory(
-            players=list(message["players"]), settings=dict(message["settings"]), seed=int(message["seed"]), now=self.clock()
+            players=list(message["players"]),
+            settings=dict(message["settings"]),
+            seed=int(message["seed"]),
+            now=self.clock(),
+            **resume,
         )
         game = LiveGame(game_id=game_id, session=session, mode=message.get("mode", "match"), deadline=self.clock() + session.period)
+        if message.get("resume_after_v"):
+            # Events of the previous engine process went up to an unknown version past the last
+            # saved one: jump well clear of it. Clients see the jump as a gap and get a fresh gameState.
+            game.v = message["resume_after_v"] + RESUME_VERSION_GAP
         self.games[game_id] = game
         self._schedule(game)
         logger.info("game %s (%s) started with %d player(s)", game_id, session.kind, len(message["players"]))

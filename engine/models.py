@@ -86,6 +86,8 @@ class ChessMove(models.Model):
     black_ms = models.BigIntegerField()
     spent_ms = models.BigIntegerField()
     lag_comp_ms = models.IntegerField(default=0)
+    # The version of the move event: a game resumed after a restart numbers its events above it.
+    v = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

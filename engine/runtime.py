@@ -39,22 +39,23 @@ def get_engine() -> GameEngine | None:
 
 def start_engine(*, own_loop: bool, recover: bool = False) -> GameEngine:
     """Starts the engine once per process. `own_loop`: sends from a private event loop (worker);
-    otherwise they wait for `bind_server_loop()` (embedded). `recover`: first end the games a
-    previous process left live."""
+    otherwise they wait for `bind_server_loop()` (embedded). `recover`: first take over the games
+    a previous process left live (chess resumes, Snake ends)."""
     global _engine, _broadcaster, _store
     with _lock:
         if _engine is not None and _engine.is_alive():
             return _engine
         _store = DatabaseResultStore()
-        if recover:
-            aborted = _store.abort_orphaned_games()
-            if aborted:
-                logger.warning("ended %d game(s) left live by a previous engine process", aborted)
+        recovered = _store.recover_games() if recover else []
         _broadcaster = LayerBroadcaster(get_channel_layer())
         if own_loop:
             _broadcaster.start_own_loop()
         heartbeat = _memory_heartbeat if settings.EMBEDDED_ENGINE else RedisHeartbeat(settings.REDIS_URL)
         _engine = GameEngine(broadcaster=_broadcaster, store=_store, heartbeat=heartbeat)
+        for message in recovered:
+            _engine.submit(message)
+        if recovered:
+            logger.warning("resumed %d chess game(s) left live by a previous engine process", len(recovered))
         _engine.start()
         return _engine
 

@@ -100,11 +100,20 @@ def game_record_end(
 
 
 @transaction.atomic
-def games_abort_orphaned() -> int:
-    """Ends games a previous engine process left live: their state died with that process."""
-    return Game.objects.filter(status=Game.Status.STARTED).update(
-        status=Game.Status.ABORTED, reason="server_restart", ended_at=timezone.now()
-    )
+def games_recover_after_restart() -> list[dict]:
+    """For the games a previous engine process left live: chess games go on from their saved
+    moves (returned as engine.start_game messages); Snake games, whose boards lived only in that
+    process, end as aborted with reason "server_restart"."""
+    live = Game.objects.select_for_update().filter(status=Game.Status.STARTED)
+    live.exclude(kind=Game.Kind.CHESS).update(status=Game.Status.ABORTED, reason="server_restart", ended_at=timezone.now())
+    messages = []
+    for game in live.filter(kind=Game.Kind.CHESS).prefetch_related("seats__user", "chess_moves"):
+        message = game_start_message(game=game, usernames=[seat.user.username for seat in game.seats.all()])
+        saved = list(game.chess_moves.all())
+        message["saved_moves"] = [[move.uci, move.white_ms, move.black_ms, move.spent_ms] for move in saved]
+        message["resume_after_v"] = max((move.v for move in saved), default=0) + 1
+        messages.append(message)
+    return messages
 
 
 @transaction.atomic
@@ -118,9 +127,11 @@ def chess_move_record(
     black_ms: int,
     spent_ms: int,
     lag_comp_ms: int,
+    v: int,
 ) -> ChessMove:
     move = ChessMove(
         game_id=game_id,
+        v=v,
         ply=ply,
         uci=uci,
         san=san,
@@ -143,9 +154,9 @@ def chess_takeback_record(*, game_id: str, ply: int) -> int:
 
 def engine_record_save(*, game_id: str, record: dict) -> None:
     """Saves one record an engine event depends on (see GameSession.apply)."""
-    fields = {k: v for k, v in record.items() if k != "op"}
+    fields = {k: v for k, v in record.items() if k not in ("op", "v")}
     if record["op"] == "move":
-        chess_move_record(game_id=game_id, **fields)
+        chess_move_record(game_id=game_id, v=record["v"], **fields)
     elif record["op"] == "takeback":
         chess_takeback_record(game_id=game_id, **fields)
     elif record["op"] == "create_game":

@@ -136,10 +136,16 @@ class ChessSession:
     )
     post_game_intents: frozenset[str] = frozenset({"rematch_offer", "rematch_accept"})
 
-    def __init__(self, *, players: list[str], settings: dict, seed: int, now: float) -> None:
+    def __init__(
+        self, *, players: list[str], settings: dict, seed: int, now: float, saved_moves: list | None = None
+    ) -> None:
         white, black = players
         self.tc = TimeControl.parse(settings["tc"])
-        self.game = chess_game.new_game(white=white, black=black, tc=self.tc, now=now)
+        if saved_moves:
+            # The engine restarted: pick the game up from its saved moves and clocks.
+            self.game = chess_game.resume_game(white=white, black=black, tc=self.tc, moves=saved_moves, now=now)
+        else:
+            self.game = chess_game.new_game(white=white, black=black, tc=self.tc, now=now)
 
     def validate(self, username: str, intent: dict) -> str | None:
         if chess_game.color_of(self.game, username) is None:

@@ -34,9 +34,9 @@ class DatabaseResultStore:
             saved = False
         on_done(saved)
 
-    def abort_orphaned_games(self) -> int:
-        """Games left live by a previous engine process: nothing can finish them now."""
-        return self._executor.submit(self._run, services.games_abort_orphaned).result()
+    def recover_games(self) -> list[dict]:
+        """Start messages for the games a previous engine process left live (see the service)."""
+        return self._executor.submit(self._run, services.games_recover_after_restart).result()
 
     @staticmethod
     def _run(function, **kwargs):

@@ -119,6 +119,32 @@ def new_game(
     )
 
 
+def resume_game(
+    *, white: str, black: str, tc: TimeControl, moves: list[tuple[str, int, int, int]], now: float
+) -> ChessGame:
+    """A started game rebuilt from its saved moves, (uci, white_ms, black_ms, spent_ms) each,
+    after the engine restarted. The clocks resume from the last saved figures at `now`: the side
+    to move is not charged for the time the server was down, and a side that has not made its
+    first move gets its full first-move time again.
+
+    Raises ValueError if a saved move is not legal in its position.
+    """
+    game = new_game(white=white, black=black, tc=tc, now=now)
+    for ply, (uci, white_ms, black_ms, spent_ms) in enumerate(moves, start=1):
+        color = _turn(game)
+        move = chess.Move.from_uci(uci)
+        if move not in game.board.legal_moves:
+            raise ValueError(f"saved move {ply} ({uci}) is not legal")
+        san = game.board.san(move)
+        game.board.push(move)
+        clock_after = {"white": white_ms, "black": black_ms}
+        game.moves.append(MoveRecord(ply=ply, uci=uci, san=san, color=color, clock_after=clock_after, spent_ms=spent_ms))
+        game.clock.white_ms, game.clock.black_ms = white_ms, black_ms
+    if len(game.moves) >= _PLIES_BEFORE_CLOCK:
+        game.clock.start(_turn(game), now)
+    return game
+
+
 def color_of(game: ChessGame, username: str) -> str | None:
     if username == game.white:
         return "white"

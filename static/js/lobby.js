@@ -1,5 +1,7 @@
-// Lobby: the Snake matchmaking queue and the list of live games.
+// Lobby: the Snake and chess matchmaking queues and the list of live games.
 
+import { speedName, timeControlText } from './chess-clock.js';
+import { installPieceStyles } from './chess-pieces.js';
 import { CLOSE, ReconnectingSocket, socketUrl } from './socket.js';
 import { showServerError, showToast } from './toast.js';
 
@@ -18,8 +20,22 @@ function gamePageUrl(gameId) {
 
 // -- matchmaking queue ---------------------------------------------------------------------
 
-class SnakeQueue {
+const WAITING_TEXT = {
+  snake: () => 'Looking for players… (a game starts when 2+ players wait; 4 start at once)',
+  chess: (tc) => `Looking for an opponent · ${describeTimeControl(tc)}`,
+};
+
+function describeTimeControl(tc) {
+  return [timeControlText(tc), speedName(tc)].filter(Boolean).join(' ');
+}
+
+/** One game's queue: `/ws/queue/?game=<kind>` (chess adds `&tc=`). One search at a time. */
+class MatchQueue {
+  static active = null;
+
   constructor(panel) {
+    this.game = panel.dataset.queueGame;
+    this.tc = null;
     this.idleView = panel.querySelector('[data-queue-idle]');
     this.waitingView = panel.querySelector('[data-queue-waiting]');
     this.statusText = panel.querySelector('[data-queue-status]');
@@ -27,15 +43,26 @@ class SnakeQueue {
     this.socket = null;
     this.queuedSince = null;
     this.elapsedTimer = null;
-    panel.querySelector('[data-queue-play]').addEventListener('click', () => this.join());
+    for (const button of panel.querySelectorAll('[data-queue-play]')) {
+      button.addEventListener('click', () => this.join(button.dataset.tc || null));
+    }
     panel.querySelector('[data-queue-cancel]').addEventListener('click', () => this.cancel());
   }
 
-  join() {
+  queueUrl() {
+    const tc = this.tc ? `&tc=${encodeURIComponent(this.tc)}` : '';
+    return `/ws/queue/?game=${encodeURIComponent(this.game)}${tc}`;
+  }
+
+  join(tc = null) {
     if (this.socket) return;
-    this.showWaiting('Connecting…');
+    // Searching here stops a search for another game.
+    if (MatchQueue.active && MatchQueue.active !== this) MatchQueue.active.cancel();
+    MatchQueue.active = this;
+    this.tc = tc;
+    this.showWaiting(this.game === 'chess' ? `Connecting… (${describeTimeControl(tc)})` : 'Connecting…');
     this.socket = new ReconnectingSocket({
-      url: () => socketUrl('/ws/queue/?game=snake'),
+      url: () => socketUrl(this.queueUrl()),
       finalCloseCodes: QUEUE_CLOSE_CODES,
       onMessage: (message) => this.handleMessage(message),
       onStatus: (status) => {
@@ -54,8 +81,8 @@ class SnakeQueue {
   handleMessage(message) {
     if (message.type === 'queued') {
       this.queuedSince ??= Date.now();
-      this.statusText.textContent =
-        'Looking for players… (a game starts when 2+ players wait; 4 start at once)';
+      if (message.tc) this.tc = message.tc;
+      this.statusText.textContent = WAITING_TEXT[this.game]?.(this.tc) || 'Looking for players…';
       this.startElapsedTimer();
     } else if (message.type === 'match_found') {
       this.statusText.textContent = 'Match found! Starting…';
@@ -75,6 +102,7 @@ class SnakeQueue {
 
   leave() {
     if (this.socket) this.socket.close();
+    if (MatchQueue.active === this) MatchQueue.active = null;
     this.socket = null;
     this.queuedSince = null;
     clearInterval(this.elapsedTimer);
@@ -156,7 +184,7 @@ function gameListItem(game) {
 
   const title = document.createElement('span');
   title.className = 'game-row-title';
-  title.textContent = game.game === 'snake' ? 'Snake' : game.game;
+  title.textContent = GAME_TITLES[game.game] || game.game;
 
   const mode = document.createElement('span');
   mode.className = `badge badge-${game.mode}`;
@@ -179,8 +207,11 @@ function gameListItem(game) {
   return item;
 }
 
+const GAME_TITLES = { snake: 'Snake', chess: 'Chess' };
+
 function describePlayers(game) {
   if (game.players.length === 0) return game.mode === 'arena' ? 'Open to everyone' : 'No players';
+  if (game.game === 'chess' && game.players.length === 2) return `${game.players[0]} vs ${game.players[1]}`;
   const shown = game.players.slice(0, 3).join(', ');
   const more = game.players.length - 3;
   return more > 0 ? `${shown} +${more}` : shown;
@@ -196,20 +227,36 @@ function timeAgo(isoDate) {
 
 // -- page ----------------------------------------------------------------------------------
 
+const DEFAULT_CHESS_TC = '3+2';
+
+/** {game, tc} from `?play=snake` or `?play=chess&tc=3+2`, or null. */
 function wantsToPlay() {
   const params = new URLSearchParams(location.search);
-  if (params.get('play') !== 'snake') return false;
-  // Drop the flag so a reload does not queue again.
+  const game = params.get('play');
+  if (game !== 'snake' && game !== 'chess') return null;
+  // A "+" left unencoded in the address reads as a space.
+  const tc = game === 'chess' ? (params.get('tc') || DEFAULT_CHESS_TC).trim().replaceAll(' ', '+') : null;
+  // Drop the flags so a reload does not queue again.
   params.delete('play');
+  params.delete('tc');
   const query = params.toString();
   history.replaceState(null, '', location.pathname + (query ? `?${query}` : '') + location.hash);
-  return true;
+  return { game, tc };
 }
 
 function main() {
-  const queue = new SnakeQueue(document.querySelector('[data-queue]'));
+  installPieceStyles();
+  const queues = new Map();
+  for (const panel of document.querySelectorAll('[data-queue]')) {
+    queues.set(panel.dataset.queueGame, new MatchQueue(panel));
+  }
   new LiveGames(document.querySelector('[data-live-games]')).start();
-  if (wantsToPlay()) queue.join();
+  const wanted = wantsToPlay();
+  const queue = wanted && queues.get(wanted.game);
+  if (queue) {
+    if (wanted.game === 'chess') queue.idleView.closest('[data-queue]').scrollIntoView({ block: 'nearest' });
+    queue.join(wanted.tc);
+  }
 }
 
 main();

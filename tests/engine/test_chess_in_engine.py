@@ -81,6 +81,7 @@ def test_a_move_is_applied_and_broadcast_at_once_after_it_is_saved(engine, clock
                 "black_ms": 15000,
                 "spent_ms": 0,
                 "lag_comp_ms": 0,
+                "v": 1,
             },
         )
     ]
@@ -145,4 +146,24 @@ def test_rematch_starts_a_new_game_with_colours_swapped(engine, clock, broadcast
     rematch = next(e for e in broadcaster.group_events("c1") if e["type"] == "rematch")
     new_game = engine.games[rematch["game_id"]].session.game
     assert (new_game.white, new_game.black) == ("black_player", "white_player")
-    assert ("c1", {"op": "create_game", "game_id": rematch["game_id"], "kind": "chess", "players": ["black_player", "white_player"], "settings": {"tc": "0.25+0"}}) in store.records
+    assert ("c1", {"op": "create_game", "game_id": rematch["game_id"], "kind": "chess", "players": ["black_player", "white_player"], "settings": {"tc": "0.25+0"}, "v": rematch["v"]}) in store.records
+
+
+def test_a_resumed_game_numbers_its_events_past_the_previous_process(engine, clock, broadcaster):
+    engine.submit(
+        {
+            "type": "engine.start_game",
+            "game_id": "c1",
+            "kind": "chess",
+            "mode": "match",
+            "players": ["white_player", "black_player"],
+            "settings": {"tc": "5+0"},
+            "seed": 1,
+            "saved_moves": [["e2e4", 300_000, 300_000, 0]],
+            "resume_after_v": 12,
+        }
+    )
+    engine.pump()
+    play(engine, "black_player", "e7e5")
+    (move,) = broadcaster.group_events("c1")
+    assert move["ply"] == 2 and move["v"] > 12

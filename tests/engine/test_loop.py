@@ -328,7 +328,7 @@ def test_an_event_that_must_be_durable_leaves_only_after_the_store_confirms_it(e
     intent(engine, "a", {"type": "save", "value": 1})
     intent(engine, "b", {"type": "bump"})
     engine.pump()
-    assert store.records == [("g1", {"value": 1})]
+    assert store.records == [("g1", {"value": 1, "v": 1})]
     # Neither the saved event nor the bump after it is out before the store says so.
     assert broadcaster.group_events("g1") == []
     store.confirmations[0](True)

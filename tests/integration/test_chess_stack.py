@@ -72,3 +72,32 @@ async def test_the_server_ends_a_game_on_time_without_any_claim(stack):
     assert end["ts"] >= flag_due_ms - 5
     await white.close()
     await black.close()
+
+
+async def test_a_chess_game_survives_a_worker_restart(stack):
+    game_id, white, black, _ = await paired(stack, "5+0")
+    for mover, uci in [(white, "d2d4"), (black, "d7d5"), (white, "c2c4")]:
+        await mover.send({"type": "move", "uci": uci})
+        last = await black.receive_until(lambda m, uci=uci: m["type"] == "move" and m["uci"] == uci)
+    # A deploy: the old worker gets SIGTERM, a new one starts and takes the game over.
+    worker = next(p for p in stack.processes if p.name == "worker" and p.popen.poll() is None)
+    worker.terminate()
+    assert worker.popen.returncode == 0
+    stack.start_worker()
+    await black.send({"type": "move", "uci": "e7e6"})
+    # The new process numbers its events past the old ones: connected clients see the jump and
+    # get a fresh gameState that already holds the move.
+    resumed = await white.receive_until(lambda m: m["type"] == "gameState", timeout=20)
+    assert resumed["v"] > last["v"]
+    assert resumed["moves"] == ["d2d4", "d7d5", "c2c4", "e7e6"]
+    # The saved clocks carried over, and white's clock runs again from where c4 left it.
+    assert resumed["clock_history"][2] == {"white": last["clock"]["white"], "black": last["clock"]["black"]}
+    assert resumed["clock"]["running"] == "white"
+    assert resumed["clock"]["white"] <= last["clock"]["white"]
+    await white.send({"type": "move", "uci": "g1f3"})
+    after = await black.receive_until(lambda m: m["type"] == "move" and m["uci"] == "g1f3")
+    assert after["ply"] == 5 and after["v"] > resumed["v"]
+    _, summary = http_json(stack.http() + f"/api/games/{game_id}")
+    assert summary["status"] == "started" and summary["moves"] == ["d2d4", "d7d5", "c2c4", "e7e6", "g1f3"]
+    await white.close()
+    await black.close()

@@ -8,6 +8,7 @@ import json
 import chess
 import pytest
 
+from engine.rules import chess_game
 from engine.rules.chess_clock import TimeControl
 from engine.rules.chess_game import (
     DISCONNECT_CLAIM_MS,
@@ -703,3 +704,27 @@ def test_offers_are_cleared_at_the_end():
     snap = snapshot(game, 5.0)
     assert snap["draw_offer"] is None and snap["takeback_offer"] is None
     assert snap["legal_moves"] == [] and snap["first_move_ms_left"] is None
+
+
+def test_resume_game_continues_from_saved_moves_and_clocks():
+    saved = [("e2e4", 60_000, 60_000, 0), ("e7e5", 60_000, 60_000, 0), ("g1f3", 57_500, 60_000, 2_500)]
+    game = chess_game.resume_game(white="w", black="b", tc=TimeControl.parse("1+0"), moves=saved, now=500.0)
+    assert [record.san for record in game.moves] == ["e4", "e5", "Nf3"]
+    # Black is to move; its clock runs from the restart, with nothing charged for the downtime.
+    assert game.clock.snapshot(500.0) == {"white": 57_500, "black": 60_000, "running": "black"}
+    assert game.clock.snapshot(501.0)["black"] == 59_000
+    events = chess_game.handle(game, "b", {"type": "move", "uci": "b8c6"}, 502.0)
+    assert events[0]["ply"] == 4 and events[0]["clock"]["black"] == 58_000
+
+
+def test_resume_game_before_both_sides_moved_gives_a_fresh_first_move_time():
+    game = chess_game.resume_game(
+        white="w", black="b", tc=TimeControl.parse("3+2"), moves=[("d2d4", 180_000, 180_000, 0)], now=900.0
+    )
+    assert game.clock.running is None
+    assert chess_game.snapshot(game, 901.0)["first_move_ms_left"] == game.tc.first_move_timeout_ms - 1000
+
+
+def test_resume_game_refuses_a_move_that_is_not_legal():
+    with pytest.raises(ValueError):
+        chess_game.resume_game(white="w", black="b", tc=TimeControl.parse("3+2"), moves=[("e2e5", 1, 1, 0)], now=0.0)
