@@ -115,7 +115,7 @@ def finished_game_state(*, game: Game) -> dict:
     """The gameState of a game the engine no longer holds, from what the database kept."""
     summary = game_summary(game=game)
     result = game.result or {}
-    return {
+    state = {
         "type": "gameState",
         "v": result.get("last_v", 0),
         "game": game.kind,
@@ -126,6 +126,31 @@ def finished_game_state(*, game: Game) -> dict:
         "result": {"reason": summary["reason"], "winner": summary["winner"], "scores": result.get("scores", {})},
         "settings": game.settings,
     }
+    if game.kind == Game.Kind.CHESS:
+        board = chess.Board()
+        for uci in summary["moves"]:
+            board.push_uci(uci)
+        # In chess the winner is a colour, as in gameEnd.
+        colours = {summary["white"]["username"]: "white", summary["black"]["username"]: "black"}
+        state["result"]["winner"] = colours.get(summary["winner"])
+        state.update(
+            {
+                "fen": board.fen(),
+                "moves": summary["moves"],
+                "sans": summary["sans"],
+                "white": summary["white"],
+                "black": summary["black"],
+                "turn": "white" if board.turn == chess.WHITE else "black",
+                "reason": summary["reason"],
+                "clock": {**summary["clock"], "running": None},
+                "clock_history": summary["clock_history"],
+                "tc": summary["tc"],
+                "ply": len(summary["moves"]),
+                "legal_moves": [],
+                "last_move": summary["moves"][-1] if summary["moves"] else None,
+            }
+        )
+    return state
 
 
 def engine_health() -> tuple[bool, dict]:

@@ -113,6 +113,13 @@ async def test_fools_mate_ends_the_game_and_the_pgn_has_result_and_clocks():
     assert summary["moves"] == ["f2f3", "e7e5", "g2g4", "d8h4"]
     assert summary["status"] == "black_wins" and summary["reason"] == "checkmate"
     await close_all(white, black)
+    # Once the game is saved, a late visitor gets the final position from the database.
+    _, token = await make_guest()
+    late = await connect(f"/ws/game/{game_id}/", token=token)
+    final = await late.receive_json_from(timeout=3)
+    assert (final["type"], final["status"], final["result"]["winner"]) == ("gameState", "black_wins", "black")
+    assert final["fen"].startswith("rnb1kbnr/pppp1ppp/8/4p3/6Pq/5P2/PPPPP2P/RNBQKBNR w")
+    await late.disconnect()
 
 
 async def test_draw_by_agreement_through_the_sockets():
