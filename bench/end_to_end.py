@@ -375,6 +375,7 @@ class Result:
     deaths: collections.Counter = field(default_factory=collections.Counter)
     crashes: list = field(default_factory=list)
     never_synced: int = 0
+    guests_s: float = 0.0
     turns: tuple = (0, 0, 0, 0)  # checked, missed (all), checked, missed (window)
     baseline_busy: float = float("nan")
 
@@ -452,10 +453,17 @@ class Run:
         ]
         tasks: list[asyncio.Task] = []
         try:
+            result.guests_s = time.monotonic() - setup_started
             for start in range(0, n, PLAYERS_PER_GAME):
                 batch = players[start : start + PLAYERS_PER_GAME]
+                batch_started = time.monotonic()
                 await asyncio.wait_for(self.seat(batch), timeout=30)
                 tasks.extend(asyncio.ensure_future(p.play()) for p in batch)
+                # Queueing and joining is database work on the web process's single sync thread,
+                # where every client frame also waits (Channels' per-message connection cleanup):
+                # pausing between batches leaves room for the running games' direction messages.
+                took = time.monotonic() - batch_started
+                await asyncio.sleep(args.batch_pause * took)
                 if start // PLAYERS_PER_GAME % 10 == 9:
                     self.check_stack()
             games: dict[str, list[Player]] = collections.defaultdict(list)
@@ -675,7 +683,7 @@ def print_result(r: Result) -> None:
     expected = r.players * TICK_HZ
     delivered = r.ticks / r.window_s if r.window_s else 0.0
     sizes = ", ".join(f"{count}x{size}" for size, count in sorted(r.game_sizes.items()))
-    print(f"\nN={r.players}: {r.games} games ({sizes} players), setup {r.setup_s:.1f} s, window {r.window_s:.0f} s")
+    print(f"\nN={r.players}: {r.games} games ({sizes} players), setup {r.setup_s:.1f} s (guests {r.guests_s:.1f} s), window {r.window_s:.0f} s")
     print(
         f"  delivered {delivered:.0f} ticks/s of {expected:.0f} expected; latency p50 {percentile(lat, 50):.1f} "
         f"p99 {percentile(lat, 99):.1f} max {max(lat, default=float('nan')):.1f} ms; dropped {r.dropped}; "
@@ -757,6 +765,10 @@ def main() -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"), help="Redis database to use (it is FLUSHED)")
     parser.add_argument("--wander", type=float, default=0.03, help="chance per tick that a bot turns at random")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--batch-pause", type=float, default=1.0,
+        help="after seating each group of 4, pause this many times as long as seating took (0: no pause)",
+    )  # fmt: skip
     parser.add_argument("--timeout-per-n", type=float, default=300.0, help="seconds allowed per N, setup included")
     parser.add_argument("--settle", type=float, default=40.0, help="max seconds to wait for games to end between N")
     parser.add_argument("--py-spy", default=None, help="path to py-spy: sample the worker during each window")

@@ -118,6 +118,9 @@ class GameEngine(threading.Thread):
         self._outbox: list[tuple[str, str, dict]] = []
         self._stop_requested = threading.Event()
         self._last_beat = float("-inf")
+        # Worst lateness since the last heartbeat, logged once per beat rather than per game.
+        self._late_since_beat = 0.0
+        self._late_ticks_at_beat = 0
 
     # -- entry points, callable from any thread ---------------------------------------------
 
@@ -193,7 +196,7 @@ class GameEngine(threading.Thread):
                 self.stats.late_ticks += 1
                 self.stats.skipped_ticks += missed
                 self.stats.max_lateness_ms = max(self.stats.max_lateness_ms, lateness * 1000)
-                logger.warning("game %s ticked %.1f ms late; skipping %d tick(s)", game_id, lateness * 1000, missed)
+                self._late_since_beat = max(self._late_since_beat, lateness * 1000)
             game.deadline = deadline + (missed + 1) * period
             self._schedule(game)
 
@@ -316,12 +319,20 @@ class GameEngine(threading.Thread):
             logger.exception("broadcaster refused %d send(s)", len(sends))
 
     def _maybe_beat(self) -> None:
-        if self.heartbeat is None:
-            return
         wall = time.time()
         if wall - self._last_beat < HEARTBEAT_INTERVAL_SECONDS:
             return
         self._last_beat = wall
+        if self._late_since_beat:
+            logger.warning(
+                "%d late tick(s) in the last second, the worst %.1f ms late; missed ticks were skipped",
+                self.stats.late_ticks - self._late_ticks_at_beat,
+                self._late_since_beat,
+            )
+            self._late_since_beat = 0.0
+            self._late_ticks_at_beat = self.stats.late_ticks
+        if self.heartbeat is None:
+            return
         try:
             self.heartbeat.beat({"at": wall, "games": len(self.games), **self.stats.__dict__})
         except Exception:

@@ -116,25 +116,9 @@ class ChessSession:
     kind = "chess"
     # The clocks are checked every tick: a flag falls within 50 ms of the time running out.
     period = 0.05
-    immediate_intents: frozenset[str] = frozenset(
-        {
-            "move",
-            "resign",
-            "draw_offer",
-            "draw_accept",
-            "draw_decline",
-            "abort",
-            "moretime",
-            "takeback_offer",
-            "takeback_accept",
-            "takeback_decline",
-            "rematch_offer",
-            "rematch_accept",
-            "claim_draw",
-            "claim_victory",
-        }
-    )
-    post_game_intents: frozenset[str] = frozenset({"rematch_offer", "rematch_accept"})
+    # Every chess intent applies the moment it arrives, not at a tick.
+    immediate_intents: frozenset[str] = chess_game.INTENTS
+    post_game_intents: frozenset[str] = chess_game.AFTER_GAME_INTENTS
 
     def __init__(
         self, *, players: list[str], settings: dict, seed: int, now: float, saved_moves: list | None = None

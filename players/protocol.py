@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from engine.rules import chess_game
+
 DIRECTIONS = frozenset({"UP", "DOWN", "LEFT", "RIGHT"})
 CHAT_MAX_CHARS = 500
 
@@ -67,26 +69,15 @@ def _move(content: dict) -> dict:
     return {"type": "move", "uci": uci}
 
 
-CHESS_ACTIONS = (
-    "resign",
-    "draw_offer",
-    "draw_accept",
-    "draw_decline",
-    "abort",
-    "moretime",
-    "takeback_offer",
-    "takeback_accept",
-    "takeback_decline",
-    "rematch_offer",
-    "rematch_accept",
-    "claim_draw",
-    "claim_victory",
-)
 
 # Per game kind: the client message types and how each is cleaned into an engine intent.
 GAME_INTENTS: dict[str, dict[str, Callable[[dict], dict]]] = {
     "snake": {"direction": _direction, "respawn": _no_fields, "chat": _chat},
-    "chess": {"move": _move, "chat": _chat, **{action: _no_fields for action in CHESS_ACTIONS}},
+    "chess": {
+        **{intent: _no_fields for intent in chess_game.INTENTS},
+        "move": _move,
+        "chat": _chat,
+    },
 }
 
 

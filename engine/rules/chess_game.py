@@ -173,7 +173,7 @@ def handle(game: ChessGame, username: str, intent: dict, now: float, lag_ms: int
         ended = _check_time(game, now)
         if ended:
             return ended
-    elif kind not in _AFTER_GAME_ACTIONS:
+    elif kind not in AFTER_GAME_INTENTS:
         raise ChessError("game_over", "the game is over")
     if kind == "move":
         return _move(game, color, intent.get("uci"), now, lag_ms)
@@ -464,7 +464,9 @@ _ACTIONS = {
     "claim_draw": _claim_draw,
     "claim_victory": _claim_victory,
 }
-_AFTER_GAME_ACTIONS = frozenset({"rematch_offer", "rematch_accept"})
+# The intents a player can send: every action above and "move". The last two still count after the end.
+INTENTS = frozenset({"move", *_ACTIONS})
+AFTER_GAME_INTENTS = frozenset({"rematch_offer", "rematch_accept"})
 
 
 # --------------------------------------------------------------------------- game end

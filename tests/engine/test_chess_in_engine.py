@@ -4,7 +4,7 @@ import pytest
 
 from engine.loop import GameEngine
 from engine.sessions import ChessSession
-from tests.engine.test_loop import FakeClock, RecordingBroadcaster, RecordingStore
+from tests.engine.conftest import RecordingStore
 
 
 class ConfirmingStore(RecordingStore):
@@ -13,16 +13,6 @@ class ConfirmingStore(RecordingStore):
     def persist(self, game_id, record, on_done):
         super().persist(game_id, record, on_done)
         on_done(True)
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def broadcaster():
-    return RecordingBroadcaster()
 
 
 @pytest.fixture

@@ -4,49 +4,8 @@ import json
 
 import pytest
 
-from engine.loop import HISTORY_LIMIT, INTENT_QUEUE_LIMIT, RETAIN_ENDED_SECONDS, GameEngine, group_name
+from engine.loop import HISTORY_LIMIT, INTENT_QUEUE_LIMIT, RETAIN_ENDED_SECONDS, GameEngine
 from engine.sessions import IntentRefused, Outcome
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class RecordingBroadcaster:
-    def __init__(self) -> None:
-        self.sends: list[tuple[str, str, dict]] = []
-
-    def publish(self, sends):
-        self.sends.extend(sends)
-
-    def group_events(self, game_id: str) -> list[dict]:
-        return [
-            json.loads(text)
-            for target, name, message in self.sends
-            if target == "group" and name == group_name(game_id)
-            for _, text in message["events"]
-        ]
-
-    def replies(self, channel: str) -> list[dict]:
-        return [message for target, name, message in self.sends if target == "channel" and name == channel]
-
-
-class RecordingStore:
-    def __init__(self) -> None:
-        self.ended: list[tuple[str, Outcome, int]] = []
-        self.records: list[tuple[str, dict]] = []
-        self.confirmations: list = []
-
-    def game_ended(self, game_id, outcome, last_v):
-        self.ended.append((game_id, outcome, last_v))
-
-    def persist(self, game_id, record, on_done):
-        self.records.append((game_id, record))
-        self.confirmations.append(on_done)
 
 
 class CountingSession:
@@ -97,21 +56,6 @@ class CountingSession:
         if self.end_on_tick is not None and self.ticks >= self.end_on_tick:
             return Outcome(status="finished", reason="done", winner=self.players[0], scores={"a": 1})
         return None
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def broadcaster():
-    return RecordingBroadcaster()
-
-
-@pytest.fixture
-def store():
-    return RecordingStore()
 
 
 @pytest.fixture

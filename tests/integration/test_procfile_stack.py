@@ -98,7 +98,7 @@ async def test_queue_across_two_web_processes_seats_every_player_exactly_once(st
 
 
 async def test_bad_frames_over_real_daphne(stack):
-    (alice, token), (bob, bob_token) = new_guest(stack), new_guest(stack)
+    (_, token), (_, bob_token) = new_guest(stack), new_guest(stack)
     alice_queue, bob_queue = await queue_up(stack, token), await queue_up(stack, bob_token)
     game_id = (await alice_queue.receive_until(lambda m: m["type"] == "match_found"))["game_id"]
     await bob_queue.close()

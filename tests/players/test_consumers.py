@@ -147,7 +147,7 @@ async def test_direction_is_applied_at_the_next_tick():
 
 
 async def test_spectator_watches_but_cannot_act():
-    (alice, _), (bob, _), (carol, carol_token) = await make_guest(), await make_guest(), await make_guest()
+    (alice, _), (bob, _), (_, carol_token) = await make_guest(), await make_guest(), await make_guest()
     game = await started_game([alice, bob], {"countdown_ticks": 100})
     communicator = await connect(f"/ws/game/{game.id}/", token=carol_token)
     state = await communicator.receive_json_from(timeout=3)
