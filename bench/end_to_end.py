@@ -48,7 +48,6 @@ import json
 import os
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -200,6 +199,16 @@ class Player:
     window_turns_missed: int = 0
     deaths: collections.Counter = field(default_factory=collections.Counter)
     crash: str | None = None
+    setup_latencies: list = field(default_factory=list)
+
+    def fresh(self) -> "Player":
+        """The same guest, ready to queue again; counters since connect carry over."""
+        again = Player(username=self.username, token=self.token, port=self.port, rng=self.rng, wander=self.wander, window=self.window)
+        again.deaths = self.deaths
+        again.turns_checked, again.turns_missed = self.turns_checked, self.turns_missed
+        again.sent = self.sent
+        again.setup_latencies = self.setup_latencies
+        return again
 
     async def play(self) -> None:
         try:
@@ -228,6 +237,8 @@ class Player:
 
     async def on_tick(self, tick: dict, now_ms: float) -> None:
         number = tick["tick"]
+        if now_ms < self.window.start_ms:
+            self.setup_latencies.append(now_ms - tick["ts"])
         if self.window.contains(now_ms):
             self.window_ticks += 1
             self.latencies.append(now_ms - tick["ts"])
@@ -376,6 +387,9 @@ class Result:
     crashes: list = field(default_factory=list)
     never_synced: int = 0
     guests_s: float = 0.0
+    reseated: int = 0
+    setup_cpu: dict = field(default_factory=dict)
+    setup_latencies: list = field(default_factory=list)
     turns: tuple = (0, 0, 0, 0)  # checked, missed (all), checked, missed (window)
     baseline_busy: float = float("nan")
 
@@ -451,38 +465,46 @@ class Run:
             Player(username=u, token=t, port=p, rng=random.Random(args.seed * 100_003 + i), wander=args.wander, window=window)
             for i, (u, t, p) in enumerate(guests)
         ]
-        tasks: list[asyncio.Task] = []
+        tasks: dict[str, asyncio.Task] = {}
+        procs = {"worker": python_pid(next(p for p in self.stack.processes if p.name == "worker").popen.pid)}
+        for i, process in enumerate(q for q in self.stack.processes if q.name.startswith("web-")):
+            procs[f"web{i + 1}"] = python_pid(process.popen.pid)
+        trees = {name: process_tree(pid) for name, pid in procs.items()}
+        if self.redis_pid:
+            trees["redis"] = [self.redis_pid]
+        trees["client"] = [os.getpid()]
         try:
             result.guests_s = time.monotonic() - setup_started
-            for start in range(0, n, PLAYERS_PER_GAME):
-                batch = players[start : start + PLAYERS_PER_GAME]
-                batch_started = time.monotonic()
-                await asyncio.wait_for(self.seat(batch), timeout=30)
-                tasks.extend(asyncio.ensure_future(p.play()) for p in batch)
-                # Queueing and joining is database work on the web process's single sync thread,
-                # where every client frame also waits (Channels' per-message connection cleanup):
-                # pausing between batches leaves room for the running games' direction messages.
-                took = time.monotonic() - batch_started
-                await asyncio.sleep(args.batch_pause * took)
-                if start // PLAYERS_PER_GAME % 10 == 9:
-                    self.check_stack()
+            setup_cpu_before = {name: cpu_seconds(pids) for name, pids in trees.items()}
+            await self.seat_all(players, tasks)
+            await self.wait_until_live(players, result)
+            # Games that ended during setup (their snakes died while the web process was busy
+            # seating others) are replaced, so that the window runs with N players in live games.
+            for _ in range(args.reseat_rounds):
+                ended = {p.game_id for p in players if p.ended}
+                if not ended:
+                    break
+                movers = [p for p in players if p.game_id in ended]
+                result.reseated += len(movers)
+                await self.close_players(movers, tasks)
+                fresh = [p.fresh() for p in movers]
+                players = [p for p in players if p.game_id not in ended] + fresh
+                await self.seat_all(fresh, tasks)
+                await self.wait_until_live(players, result)
+            setup_wall = time.monotonic() - setup_started - result.guests_s
+            result.setup_cpu = {
+                name: (cpu_seconds(pids) - setup_cpu_before[name]) / setup_wall
+                for name, pids in trees.items()
+                if name != "redis"
+            }
             games: dict[str, list[Player]] = collections.defaultdict(list)
             for p in players:
                 games[p.game_id].append(p)
             result.games = len(games)
             result.game_sizes = collections.Counter(len(v) for v in games.values())
-
-            # Every game past its countdown (or over) before the window opens.
-            deadline = time.monotonic() + 30
-            while not all(p.live or p.ended for p in players):
-                if time.monotonic() > deadline:
-                    waiting = sum(1 for p in players if not (p.live or p.ended))
-                    result.note += f"{waiting} client(s) never saw countdown 0 (window opened anyway); "
-                    break
-                self.check_stack()
-                await asyncio.sleep(0.05)
             result.setup_s = time.monotonic() - setup_started
             result.ended_before = sum(1 for ps in games.values() if any(p.ended for p in ps))
+            result.setup_latencies = [lat for p in players for lat in p.setup_latencies]
 
             # The window.
             lag: list[float] = []
@@ -494,15 +516,8 @@ class Run:
                     await asyncio.sleep(0.01)
                     lag.append((time.perf_counter() - t - 0.01) * 1000)
 
-            procs = {"worker": python_pid(next(p for p in self.stack.processes if p.name == "worker").popen.pid)}
-            for i, process in enumerate(q for q in self.stack.processes if q.name.startswith("web-")):
-                procs[f"web{i + 1}"] = python_pid(process.popen.pid)
-            trees = {name: process_tree(pid) for name, pid in procs.items()}
-            if self.redis_pid:
-                trees["redis"] = [self.redis_pid]
             profilers = await self.start_profilers(procs, n) if args.py_spy else {}
             engine_before = await self.engine_stats()
-            trees["client"] = [os.getpid()]
             cpu_before = {name: cpu_seconds(pids) for name, pids in trees.items()}
             wait_before = {name: runqueue_wait_seconds(pids) for name, pids in trees.items()}
             machine_before = machine_ticks()
@@ -570,19 +585,47 @@ class Run:
             if profilers:
                 result.profiles = await self.finish_profilers(profilers)
         finally:
-            for p in players:
-                p.closing = True
-            # In slices: each disconnect makes the web process do Redis calls (group_discard, presence),
-            # and hundreds at once exceed channels-redis' connection pool (MaxConnectionsError).
-            open_sockets = [p.socket for p in players if p.socket is not None]
-            for start in range(0, len(open_sockets), 25):
-                await asyncio.gather(*(s.close() for s in open_sockets[start : start + 25]), return_exceptions=True)
-                await asyncio.sleep(0.2)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.close_players(players, tasks)
         await self.wait_for_games_to_end()
         return result
+
+    async def seat_all(self, players: list[Player], tasks: dict) -> None:
+        for start in range(0, len(players), PLAYERS_PER_GAME):
+            batch = players[start : start + PLAYERS_PER_GAME]
+            batch_started = time.monotonic()
+            await asyncio.wait_for(self.seat(batch), timeout=30)
+            for p in batch:
+                tasks[p.username] = asyncio.ensure_future(p.play())
+            # Seating is database work on the web process (its one sync thread, holding the GIL
+            # while the ORM runs) next to the relaying of every tick: --batch-pause spaces it out.
+            await asyncio.sleep(self.args.batch_pause * (time.monotonic() - batch_started))
+            if start // PLAYERS_PER_GAME % 10 == 9:
+                self.check_stack()
+
+    async def wait_until_live(self, players: list[Player], result: Result) -> None:
+        """Until every game is past its countdown (or over)."""
+        deadline = time.monotonic() + 30
+        while not all(p.live or p.ended for p in players):
+            if time.monotonic() > deadline:
+                waiting = sum(1 for p in players if not (p.live or p.ended))
+                result.note += f"{waiting} client(s) never saw countdown 0 (window opened anyway); "
+                return
+            self.check_stack()
+            await asyncio.sleep(0.05)
+
+    async def close_players(self, players: list[Player], tasks: dict) -> None:
+        for p in players:
+            p.closing = True
+        # In slices: each disconnect makes the web process do Redis calls (group_discard, presence),
+        # and hundreds at once exceed channels-redis' connection pool (MaxConnectionsError).
+        open_sockets = [p.socket for p in players if p.socket is not None]
+        for start in range(0, len(open_sockets), 25):
+            await asyncio.gather(*(s.close() for s in open_sockets[start : start + 25]), return_exceptions=True)
+            await asyncio.sleep(0.2)
+        mine = [tasks.pop(p.username) for p in players if p.username in tasks]
+        for task in mine:
+            task.cancel()
+        await asyncio.gather(*mine, return_exceptions=True)
 
     async def wait_for_games_to_end(self) -> None:
         deadline = time.monotonic() + self.args.settle
@@ -689,6 +732,13 @@ def print_result(r: Result) -> None:
         f"p99 {percentile(lat, 99):.1f} max {max(lat, default=float('nan')):.1f} ms; dropped {r.dropped}; "
         f"games ended before/during window {r.ended_before}/{r.ended_during}"
     )
+    if r.setup_latencies:
+        sl = r.setup_latencies
+        setup_cpu = "  ".join(f"{name} {share:.0%}" for name, share in r.setup_cpu.items())
+        print(
+            f"  while seating players: tick latency p50 {percentile(sl, 50):.1f} p99 {percentile(sl, 99):.1f} "
+            f"max {max(sl):.1f} ms; CPU {setup_cpu}; players re-queued because their game ended: {r.reseated}"
+        )
     cpu = "  ".join(f"{name} {share:.0%}" for name, share in r.cpu.items())
     print(
         f"  machine busy before setup {r.baseline_busy:.0%}; CPU (of one core): client {r.client_cpu:.0%}  {cpu}; machine busy {r.machine_busy:.0%} of {os.cpu_count()} cores; "
@@ -766,7 +816,11 @@ def main() -> int:
     parser.add_argument("--wander", type=float, default=0.03, help="chance per tick that a bot turns at random")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--batch-pause", type=float, default=1.0,
+        "--reseat-rounds", type=int, default=3,
+        help="times the players of games that ended during setup are queued again (0: never)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--batch-pause", type=float, default=0.5,
         help="after seating each group of 4, pause this many times as long as seating took (0: no pause)",
     )  # fmt: skip
     parser.add_argument("--timeout-per-n", type=float, default=300.0, help="seconds allowed per N, setup included")

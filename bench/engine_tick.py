@@ -13,14 +13,16 @@ N arena games (`"mode": "arena"`, settings `{"arena": true, "countdown_ticks": 0
 with `engine.submit({"type": "engine.start_game", ...})` + `engine.pump()` at the same fake time,
 so every game has the same deadline and all N are due together on every iteration. Four players
 join each game with `respawn` intents. Before every tick a bot submits, for each player, a
-`respawn` intent when its snake is dead, and otherwise (seeded random) a `direction` intent when it
-wants to turn: always when the cell ahead is a wall or a snake (towards a free cell), and with
-probability --turn-prob per tick towards the nearest food (so snakes eat and grow). Intents are submitted BEFORE the timed window (their submission cost is reported
-separately); the timed window is one `engine.pump()` with the clock set to the common deadline,
-that is: handle the queued intents, advance (tick all N games: rules step, render, JSON encode),
-flush (one group send per game to the counting broadcaster). It is timed with
-time.perf_counter over --iterations iterations after --warmup iterations. The garbage collector
-stays on, as in the real engine; gen-2 collections inside the window are counted.
+`respawn` intent when its snake is dead, and otherwise (seeded random) a `direction` intent when
+it wants to turn: always when the cell ahead is a wall or a snake (towards a free cell), and with
+probability --turn-prob per tick towards the nearest food (so snakes eat and grow).
+
+Intents are submitted BEFORE the timed window (their submission cost is reported separately).
+The timed window is one `engine.pump()` with the fake clock set to the common deadline: handle
+the queued intents, advance (tick all N games: rules step, render, JSON encode), flush (one
+group send per game to the counting broadcaster). It is timed with time.perf_counter over
+--iterations iterations after --warmup iterations. The garbage collector stays on, as in the
+real engine; its collections and pauses during the timed iterations are reported (gc.callbacks).
 
 An optional second pass (--breakdown-iterations, 0 to skip) wraps, in this process only,
 `engine.rules.snake.step`, `engine.rules.snake.render`, the engine's `json.dumps`, and the

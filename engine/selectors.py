@@ -30,7 +30,7 @@ def game_usernames(*, game: Game) -> list[str]:
 
 def _chess_summary(game: Game, usernames: list[str]) -> dict:
     moves = list(game.chess_moves.order_by("ply"))
-    initial_ms = TimeControl.parse(game.settings["tc"]).initial_ms
+    starting_ms = TimeControl.parse(game.settings["tc"]).starting_ms
     last = moves[-1] if moves else None
     return {
         "tc": game.settings["tc"],
@@ -39,8 +39,8 @@ def _chess_summary(game: Game, usernames: list[str]) -> dict:
         "moves": [move.uci for move in moves],
         "sans": [move.san for move in moves],
         "clock": {
-            "white": last.white_ms if last else initial_ms,
-            "black": last.black_ms if last else initial_ms,
+            "white": last.white_ms if last else starting_ms,
+            "black": last.black_ms if last else starting_ms,
         },
         "clock_history": [{"white": move.white_ms, "black": move.black_ms} for move in moves],
         "pgn_url": f"/api/games/{game.id}/pgn",

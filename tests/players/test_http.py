@@ -68,3 +68,13 @@ def test_healthz_is_503_when_no_engine_has_beaten(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["engine"]["alive"] is False
+
+
+def test_chess_summary_shows_the_clocks_players_start_with(client):
+    game = game_services.game_create(
+        kind="chess", users=[services.guest_create(), services.guest_create()], settings={"tc": "0+1"}
+    )
+    summary = client.get(f"/api/games/{game.id}").json()
+    # Increment-only controls start each clock at max(increment, 3 s), as the engine does.
+    assert summary["clock"] == {"white": 3000, "black": 3000}
+    assert summary["tc"] == "0+1" and summary["moves"] == []
