@@ -163,9 +163,15 @@ def python_pid(pid: int) -> int:
 class Window:
     start_ms: float = float("inf")
     end_ms: float = float("inf")
+    # (receipt ms, latency ms) of the latest ticks, all clients together: paces the seating.
+    recent: collections.deque = field(default_factory=lambda: collections.deque(maxlen=4096))
 
     def contains(self, now_ms: float) -> bool:
         return self.start_ms <= now_ms < self.end_ms
+
+    def recent_max_latency(self, span_ms: float = 300.0) -> float:
+        now_ms = time.time() * 1000
+        return max((lat for at, lat in reversed(self.recent) if now_ms - at <= span_ms), default=0.0)
 
 
 @dataclass
@@ -239,6 +245,7 @@ class Player:
         number = tick["tick"]
         if now_ms < self.window.start_ms:
             self.setup_latencies.append(now_ms - tick["ts"])
+            self.window.recent.append((now_ms, now_ms - tick["ts"]))
         if self.window.contains(now_ms):
             self.window_ticks += 1
             self.latencies.append(now_ms - tick["ts"])
@@ -596,11 +603,20 @@ class Run:
             await asyncio.wait_for(self.seat(batch), timeout=30)
             for p in batch:
                 tasks[p.username] = asyncio.ensure_future(p.play())
-            # Seating is database work on the web process (its one sync thread, holding the GIL
-            # while the ORM runs) next to the relaying of every tick: --batch-pause spaces it out.
+            # Seating competes with the relaying of every tick in the web process; a backlog there
+            # delays ticks by hundreds of ms and the bots, steering blind, crash. So: pause
+            # (--batch-pause times the seating time), then wait (up to --pace-max-wait s) until
+            # recent ticks arrive within --pace-ms again.
             await asyncio.sleep(self.args.batch_pause * (time.monotonic() - batch_started))
+            paced_until = time.monotonic() + self.args.pace_max_wait
+            while self.window_of(players).recent_max_latency() > self.args.pace_ms and time.monotonic() < paced_until:
+                await asyncio.sleep(0.05)
             if start // PLAYERS_PER_GAME % 10 == 9:
                 self.check_stack()
+
+    @staticmethod
+    def window_of(players: list[Player]) -> Window:
+        return players[0].window
 
     async def wait_until_live(self, players: list[Player], result: Result) -> None:
         """Until every game is past its countdown (or over)."""
@@ -787,7 +803,7 @@ def print_table(results: list[Result], web: int) -> None:
     print(f"\nEnd to end, {web} web process(es), 1 worker, 10 Hz Snake, 4 players per game")
     header = (
         f"{'players':>7} {'games':>5} {'deliv t/s':>9} {'exp t/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-        f"{'dropped':>7} {'ended early':>11} {'client CPU':>10} {'worker CPU':>10} {'web CPU':>11} {'redis CPU':>9} {'busy':>5} {'late ticks':>10}"
+        f"{'dropped':>7} {'ended early':>11} {'seat p99':>8} {'client CPU':>10} {'worker CPU':>10} {'web CPU':>11} {'redis CPU':>9} {'busy':>5} {'late ticks':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -797,10 +813,12 @@ def print_table(results: list[Result], web: int) -> None:
             f"{r.players:>7} {r.games:>5} {r.ticks / r.window_s if r.window_s else 0:>9.0f} {r.players * TICK_HZ:>7.0f} "
             f"{percentile(r.latencies, 50):>7.1f} {percentile(r.latencies, 99):>7.1f} {max(r.latencies, default=float('nan')):>7.1f} "
             f"{r.dropped:>7} {str(r.ended_during) + ('+' + str(r.ended_before) if r.ended_before else ''):>11} "
+            f"{percentile(r.setup_latencies, 99):>8.0f} "
             f"{r.client_cpu:>10.0%} {r.cpu.get('worker', float('nan')):>10.0%} {webs:>11} {r.cpu.get('redis', float('nan')):>9.0%} "
             f"{r.machine_busy:>5.0%} {r.engine.get('late_ticks', '?'):>10}"
         )
-    print("(ended early: games ended during the window [+ before it]; CPU: share of one core over the window;")
+    print("(ended early: games ended during the window [+ before it, i.e. still ended after re-queueing];")
+    print(" seat p99: tick latency while players were being seated, before the window; CPU: share of one core over the window;")
     print(" busy: whole machine; late ticks: engine iterations that ran a full period late, from its heartbeat)")
 
 
@@ -815,12 +833,14 @@ def main() -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"), help="Redis database to use (it is FLUSHED)")
     parser.add_argument("--wander", type=float, default=0.03, help="chance per tick that a bot turns at random")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--pace-ms", type=float, default=50.0, help="seat the next 4 once recent ticks arrive within this")
+    parser.add_argument("--pace-max-wait", type=float, default=5.0, help="longest wait for --pace-ms per group of 4")
     parser.add_argument(
         "--reseat-rounds", type=int, default=3,
         help="times the players of games that ended during setup are queued again (0: never)",
     )  # fmt: skip
     parser.add_argument(
-        "--batch-pause", type=float, default=0.5,
+        "--batch-pause", type=float, default=0.0,
         help="after seating each group of 4, pause this many times as long as seating took (0: no pause)",
     )  # fmt: skip
     parser.add_argument("--timeout-per-n", type=float, default=300.0, help="seconds allowed per N, setup included")

@@ -17,23 +17,9 @@ import {
   START_FEN,
 } from './chess-logic.js';
 import { capitalize, ChessPanel, describeResult } from './chess-panel.js';
-import { CLOSE, ReconnectingSocket, socketUrl } from './socket.js';
+import { FINAL_GAME_CLOSE_CODES, GAME_CLOSE_MESSAGES, ReconnectingSocket, socketUrl } from './socket.js';
 import { showServerError, showToast } from './toast.js';
 
-const GAME_CLOSE_CODES = [
-  CLOSE.MATCHED,
-  CLOSE.UNAUTHENTICATED,
-  CLOSE.UNKNOWN_GAME,
-  CLOSE.TOO_MANY_MESSAGES,
-  CLOSE.FRAME_TOO_BIG,
-];
-const CLOSE_MESSAGES = {
-  [CLOSE.MATCHED]: 'This game has moved on',
-  [CLOSE.UNAUTHENTICATED]: 'Please reload to sign in again',
-  [CLOSE.UNKNOWN_GAME]: 'No such game',
-  [CLOSE.TOO_MANY_MESSAGES]: 'Disconnected: too many messages',
-  [CLOSE.FRAME_TOO_BIG]: 'Disconnected: message too big',
-};
 // Errors that can answer a move: the board goes back to the server's position.
 const MOVE_ERRORS = new Set([
   'illegal_move',
@@ -119,10 +105,10 @@ class ChessGameView {
     this.clocks.setTimeControl(this.game.tc);
     this.socket = new ReconnectingSocket({
       url: () => this.socketUrl(),
-      finalCloseCodes: GAME_CLOSE_CODES,
+      finalCloseCodes: FINAL_GAME_CLOSE_CODES,
       onMessage: (message) => this.handleMessage(message),
       onStatus: (status) => this.panel.setConnection(status),
-      onClosed: (code) => this.panel.showFatal(CLOSE_MESSAGES[code]),
+      onClosed: (code) => this.panel.showFatal(GAME_CLOSE_MESSAGES[code]),
     });
     this.listenForKeys();
     this.render();

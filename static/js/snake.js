@@ -1,25 +1,11 @@
 // The Snake game page: keeps the game state from the socket and hands it to the board and panel.
 
-import { CLOSE, ReconnectingSocket, socketUrl } from './socket.js';
+import { FINAL_GAME_CLOSE_CODES, GAME_CLOSE_MESSAGES, ReconnectingSocket, socketUrl } from './socket.js';
 import { PlayerColors, SnakeBoard } from './snake-board.js';
 import { listenForControls, TurnQueue } from './snake-input.js';
 import { describeDeath, GamePanel } from './snake-panel.js';
 import { showServerError, showToast } from './toast.js';
 
-const GAME_CLOSE_CODES = [
-  CLOSE.MATCHED,
-  CLOSE.UNAUTHENTICATED,
-  CLOSE.UNKNOWN_GAME,
-  CLOSE.TOO_MANY_MESSAGES,
-  CLOSE.FRAME_TOO_BIG,
-];
-const CLOSE_MESSAGES = {
-  [CLOSE.MATCHED]: 'This game has moved on',
-  [CLOSE.UNAUTHENTICATED]: 'Please reload to sign in again',
-  [CLOSE.UNKNOWN_GAME]: 'No such game',
-  [CLOSE.TOO_MANY_MESSAGES]: 'Disconnected: too many messages',
-  [CLOSE.FRAME_TOO_BIG]: 'Disconnected: message too big',
-};
 // A respawn not answered by a live snake within this long may be sent again.
 const RESPAWN_WAIT_MS = 1500;
 
@@ -44,10 +30,10 @@ class SnakeGame {
     this.turns = new TurnQueue((direction) => this.socket.send({ type: 'direction', direction }));
     this.socket = new ReconnectingSocket({
       url: () => this.socketUrl(),
-      finalCloseCodes: GAME_CLOSE_CODES,
+      finalCloseCodes: FINAL_GAME_CLOSE_CODES,
       onMessage: (message) => this.handleMessage(message),
       onStatus: (status) => this.panel.setConnection(status),
-      onClosed: (code) => this.panel.showFatal(CLOSE_MESSAGES[code]),
+      onClosed: (code) => this.panel.showFatal(GAME_CLOSE_MESSAGES[code]),
     });
 
     this.bindControls(root);

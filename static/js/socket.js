@@ -9,6 +9,22 @@ export const CLOSE = Object.freeze({
   FRAME_TOO_BIG: 1009,
 });
 
+// Closes of a game socket after which reconnecting cannot help, and what to tell the player.
+export const FINAL_GAME_CLOSE_CODES = [
+  CLOSE.MATCHED,
+  CLOSE.UNAUTHENTICATED,
+  CLOSE.UNKNOWN_GAME,
+  CLOSE.TOO_MANY_MESSAGES,
+  CLOSE.FRAME_TOO_BIG,
+];
+export const GAME_CLOSE_MESSAGES = {
+  [CLOSE.MATCHED]: 'This game has moved on',
+  [CLOSE.UNAUTHENTICATED]: 'Please reload to sign in again',
+  [CLOSE.UNKNOWN_GAME]: 'No such game',
+  [CLOSE.TOO_MANY_MESSAGES]: 'Disconnected: too many messages',
+  [CLOSE.FRAME_TOO_BIG]: 'Disconnected: message too big',
+};
+
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 5000];
 const PING_EVERY_MS = 5000;
 // A socket that hears nothing (not even a pong) for this long is treated as dead.
