@@ -10,21 +10,29 @@ integration tests' db 15). Then, for each N in --players (default 8 40 100 200):
 
 1. N guests are made with POST /api/guest (spread over the web processes);
 2. they queue four at a time on /ws/queue/?game=snake (a full table of four starts at once),
-   and each, on match_found, connects to /ws/game/<id>/?token=...;
-3. every client runs a bot from then on: on each tick, if the cell ahead is a wall or a snake
-   (or a cell another head can enter next), it turns to the free neighbour with the most room
-   (bounded flood fill), and now and then (--wander) turns at random to a roomy cell; at most
-   one direction message per tick, never a repeat of the one it just sent;
+   and each, on match_found, connects to /ws/game/<id>/?token=...; the next four are seated once
+   the ticks already flowing arrive within --pace-ms again (at most --pace-max-wait s later):
+   seating is work for the web process that delays every tick, and bots that steer on stale
+   ticks crash. Games that still end during seating have their players queued again (up to
+   --reseat-rounds times) so that the window runs with N players in live games; what is left
+   over is reported, never hidden;
+3. every client runs a bot from then on: on each tick, in open space it keeps going; near a wall,
+   a snake or another head it turns to the free neighbour with the most room (bounded flood
+   fill) and the longest free run, keeping off the walls; now and then (--wander) it turns at
+   random; at most one direction message per tick, never a repeat of the one it just sent;
 4. once every client has seen a tick with countdown == 0, a window of --window seconds starts.
    For every tick received in it: latency = client receipt wall time (time.time() * 1000) minus
    the event's "ts" (server wall clock when the engine emitted it; same machine, same clock),
    and dropped ticks = gaps in the tick numbers of that client's game. Games whose gameEnd
    arrives during the window are counted as "ended early", not hidden.
 
-Also reported per N: the client process's own CPU (time.process_time over wall; a single
-asyncio loop, so near 100 % means the client is the bottleneck) and its event-loop lag; CPU of
-the worker, each web process and redis-server over the window (from /proc); the machine's busy
-share; and the engine's own heartbeat counters (late and skipped ticks) from GET /healthz.
+Also reported per N: tick latency while players were being seated (before the window); the
+share of direction messages that missed the very next tick; the client process's own CPU
+(time.process_time over wall: a single asyncio loop, so near 100 % means the client is the
+bottleneck) and its event-loop lag; CPU of the worker, each web process and redis-server over
+the window (from /proc); the machine's busy share; the time each process's threads were
+runnable but waiting for a CPU (/proc/<pid>/task/*/schedstat: other work on the machine shows
+there); and the engine's own heartbeat counters (late and skipped ticks) from GET /healthz.
 
 Between two N the sockets are closed and the script waits for the games (now unsteered) to end.
 With --py-spy PATH the worker (and with --profile-web each web process) is sampled by

@@ -58,6 +58,10 @@ class HeartbeatSink(Protocol):
     def beat(self, stats: dict) -> None: ...
 
 
+# One encoder for every event: json.dumps builds a new one per call when given separators.
+_encode_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def group_name(game_id: str) -> str:
     return f"game.{game_id}"
 
@@ -254,7 +258,7 @@ class GameEngine(threading.Thread):
         event["v"] = game.v
         # Server wall time in ms: clients use it to measure lag and to run clocks between events.
         event["ts"] = round(time.time() * 1000)
-        text = json.dumps(event, separators=(",", ":"))
+        text = _encode_json(event)
         if record is not None:
             game.unconfirmed.append(game.v)
             self.store.persist(game.game_id, {**record, "v": game.v}, self._confirmation(game.game_id, game.v))
@@ -451,7 +455,7 @@ class GameEngine(threading.Thread):
         if isinstance(seen, int) and oldest - 1 <= seen <= game.v:
             events = [[v, text] for v, text in game.history if v > seen]
         else:
-            events = [[game.v, json.dumps(self.game_state(game), separators=(",", ":"))]]
+            events = [[game.v, _encode_json(self.game_state(game))]]
         self._reply(reply_to, {"type": "game.sync", "known": True, "events": events})
 
     def game_state(self, game: LiveGame) -> dict:

@@ -13,6 +13,7 @@ import time
 from collections import deque
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -191,11 +192,12 @@ class PlayerConsumer(GuardedConsumer):
         return int(statistics.median(self.round_trips) * 1000 / 2)
 
     async def dispatch(self, message):
-        # Ticks are the hot path: skip the per-message database-connection cleanup Channels adds.
-        if message.get("type") == "game.events":
-            await self.game_events(message)
-        else:
+        # Ticks and client frames are the hot path and never touch the database here: skip the
+        # per-message connection cleanup (a hop to the sync thread) that Channels adds.
+        if message["type"] in ("websocket.connect", "websocket.disconnect"):
             await super().dispatch(message)
+        else:
+            await getattr(self, get_handler_name(message))(message)
 
     # -- from the engine ------------------------------------------------------------------
 
