@@ -43,6 +43,7 @@ import chess
 from tests.integration.harness import Client, PostgresDatabase, Stack, base_env, new_guest, require_redis, wait_for_http
 
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/13"
+HANDSHAKE_BATCH = 50
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -55,9 +56,15 @@ async def pair_players(stack: Stack, games: int, tc: str) -> list[tuple[str, dic
     guests = [new_guest(stack) for _ in range(2 * games)]
     tokens = dict(guests)
     encoded = tc.replace("+", "%2B")
-    queues = await asyncio.gather(
-        *(Client.open(stack.ws(f"/ws/queue/?game=chess&tc={encoded}&token={token}")) for _, token in guests)
-    )
+    queues: list[Client] = []
+    # A few handshakes at a time: thousands at once time out in one Daphne process.
+    for start in range(0, len(guests), HANDSHAKE_BATCH):
+        queues += await asyncio.gather(
+            *(
+                Client.open(stack.ws(f"/ws/queue/?game=chess&tc={encoded}&token={token}"))
+                for _, token in guests[start : start + HANDSHAKE_BATCH]
+            )
+        )
     found = await asyncio.gather(*(q.receive_until(lambda m: m["type"] == "match_found", timeout=120) for q in queues))
     by_game: dict[str, list[str]] = {}
     for (username, _), message in zip(guests, found):
