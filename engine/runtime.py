@@ -33,10 +33,6 @@ def heartbeat_reader() -> RedisHeartbeat | MemoryHeartbeat:
     return RedisHeartbeat(settings.REDIS_URL)
 
 
-def get_engine() -> GameEngine | None:
-    return _engine
-
-
 def start_engine(*, own_loop: bool, recover: bool = False) -> GameEngine:
     """Starts the engine once per process. `own_loop`: sends from a private event loop (worker);
     otherwise they wait for `bind_server_loop()` (embedded). `recover`: first take over the games
