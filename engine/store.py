@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -18,21 +19,39 @@ class DatabaseResultStore:
     def __init__(self) -> None:
         # One thread: results are written in the order games end, and never on the engine thread.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kogame-store")
+        # Records waiting for the store thread; it saves all that wait in one transaction.
+        self._lock = threading.Lock()
+        self._pending_records: list[tuple[str, dict, Callable[[bool], None]]] = []
 
     def game_ended(self, game_id: str, outcome: Outcome, last_v: int) -> None:
         self._executor.submit(self._save_end, game_id, outcome, last_v)
 
     def persist(self, game_id: str, record: dict, on_done: Callable[[bool], None]) -> None:
-        self._executor.submit(self._save_record, game_id, record, on_done)
+        with self._lock:
+            self._pending_records.append((game_id, record, on_done))
+            first = len(self._pending_records) == 1
+        if first:
+            self._executor.submit(self._save_pending_records)
 
-    def _save_record(self, game_id: str, record: dict, on_done: Callable[[bool], None]) -> None:
+    def _save_pending_records(self) -> None:
+        with self._lock:
+            batch, self._pending_records = self._pending_records, []
+        try:
+            self._run(services.engine_records_save, records=[(game_id, record) for game_id, record, _ in batch])
+            outcomes = [True] * len(batch)
+        except Exception:
+            # Save them one by one, so one bad record does not fail the others.
+            outcomes = [self._save_record(game_id, record) for game_id, record, _ in batch]
+        for (_, _, on_done), saved in zip(batch, outcomes):
+            on_done(saved)
+
+    def _save_record(self, game_id: str, record: dict) -> bool:
         try:
             self._run(services.engine_record_save, game_id=game_id, record=record)
-            saved = True
+            return True
         except Exception:
             logger.exception("could not save a %s record of game %s", record.get("op"), game_id)
-            saved = False
-        on_done(saved)
+            return False
 
     def recover_games(self) -> list[dict]:
         """Start messages for the games a previous engine process left live (see the service)."""

@@ -1,0 +1,62 @@
+"""The database store: records saved in batches, in order, one bad record failing alone."""
+
+import threading
+
+import pytest
+
+from engine import services
+from engine.models import ChessMove
+from engine.store import DatabaseResultStore
+from players import services as player_services
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def move_record(ply: int, uci: str, v: int) -> dict:
+    return {"op": "move", "ply": ply, "uci": uci, "san": uci, "white_ms": 1000, "black_ms": 1000, "spent_ms": 0, "lag_comp_ms": 0, "v": v}
+
+
+def persist_all(store, game_id, records):
+    """Persists records back to back and waits for every confirmation."""
+    results = [None] * len(records)
+    done = threading.Semaphore(0)
+
+    def confirm(index):
+        def on_done(saved):
+            results[index] = saved
+            done.release()
+
+        return on_done
+
+    for index, record in enumerate(records):
+        store.persist(game_id, record, confirm(index))
+    for _ in records:
+        assert done.acquire(timeout=10)
+    return results
+
+
+@pytest.fixture
+def game():
+    users = [player_services.guest_create(), player_services.guest_create()]
+    return services.game_create(kind="chess", users=users, settings={"tc": "3+2"})
+
+
+def test_records_are_saved_in_order_including_a_takeback_between_moves(game):
+    store = DatabaseResultStore()
+    records = [
+        move_record(1, "e2e4", 1),
+        move_record(2, "e7e5", 2),
+        {"op": "takeback", "ply": 1, "v": 3},
+        move_record(2, "c7c5", 4),
+    ]
+    assert persist_all(store, game.id, records) == [True, True, True, True]
+    assert list(ChessMove.objects.filter(game=game).values_list("ply", "uci")) == [(1, "e2e4"), (2, "c7c5")]
+    store.close()
+
+
+def test_a_bad_record_fails_alone(game):
+    store = DatabaseResultStore()
+    records = [move_record(1, "e2e4", 1), move_record(1, "d2d4", 2), move_record(2, "e7e5", 3)]
+    assert persist_all(store, game.id, records) == [True, False, True]
+    assert list(ChessMove.objects.filter(game=game).values_list("ply", "uci")) == [(1, "e2e4"), (2, "e7e5")]
+    store.close()
