@@ -128,6 +128,7 @@ def _chess_move(
     lag_comp_ms: int,
     v: int,
 ) -> ChessMove:
+    """A validated, unsaved move: saved alone or with others in one INSERT."""
     move = ChessMove(
         game_id=game_id,
         v=v,
@@ -142,34 +143,6 @@ def _chess_move(
     # The database enforces the game's foreign key and one move per ply; checking both here
     # took two extra queries per move and halved the worker's move throughput (bench/chess_latency.py).
     move.full_clean(exclude={"game"}, validate_constraints=False)
-    return move
-
-
-@transaction.atomic
-def chess_move_record(
-    *,
-    game_id: str,
-    ply: int,
-    uci: str,
-    san: str,
-    white_ms: int,
-    black_ms: int,
-    spent_ms: int,
-    lag_comp_ms: int,
-    v: int,
-) -> ChessMove:
-    move = _chess_move(
-        game_id=game_id,
-        ply=ply,
-        uci=uci,
-        san=san,
-        white_ms=white_ms,
-        black_ms=black_ms,
-        spent_ms=spent_ms,
-        lag_comp_ms=lag_comp_ms,
-        v=v,
-    )
-    move.save()
     return move
 
 
@@ -197,11 +170,12 @@ def engine_records_save(*, records: list[tuple[str, dict]]) -> None:
         ChessMove.objects.bulk_create(moves)
 
 
+@transaction.atomic
 def engine_record_save(*, game_id: str, record: dict) -> None:
     """Saves one record an engine event depends on (see GameSession.apply)."""
     fields = {k: v for k, v in record.items() if k not in ("op", "v")}
     if record["op"] == "move":
-        chess_move_record(game_id=game_id, v=record["v"], **fields)
+        _chess_move(game_id=game_id, v=record["v"], **fields).save()
     elif record["op"] == "takeback":
         chess_takeback_record(game_id=game_id, **fields)
     elif record["op"] == "create_game":
