@@ -34,13 +34,11 @@ import argparse
 import asyncio
 import random
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import chess
 
-from tests.integration.harness import Client, PostgresDatabase, Stack, base_env, new_guest, require_redis, wait_for_http
+from tests.integration.harness import Client, Stack, new_guest, procfile_stack
 
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/13"
 HANDSHAKE_BATCH = 50
@@ -193,39 +191,27 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    require_redis(REDIS_BENCH_URL)
-    with tempfile.TemporaryDirectory() as workdir, PostgresDatabase() as database_url:
-        stack = Stack(env=base_env(DATABASE_URL=database_url, REDIS_URL=REDIS_BENCH_URL), workdir=Path(workdir))
-        try:
-            stack.release()
-            stack.start_worker()
-            stack.start_web()
-            wait_for_http(stack.http() + "/healthz", accept={200})
-            print(f"chess move latency: sent by one player -> received by the opponent (think {args.think} s, tc {args.tc})")
-            print(f"{'games':>6} {'moves':>7} {'moves/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'ended':>6}")
-            for games in args.games:
-                row = await asyncio.wait_for(
-                    measure_moves(stack, games, args.tc, args.think, args.window, args.seed), timeout=args.window + 600
-                )
-                print(
-                    f"{row['games']:>6} {row['moves']:>7} {row['moves_per_s']:>8.1f} {row['p50']:>8.2f}"
-                    f" {row['p99']:>8.2f} {row['max']:>8.2f} {row['ended']:>6}",
-                    flush=True,
-                )
-            if args.flag_games:
-                flags = await asyncio.wait_for(measure_flags(stack, args.flag_games), timeout=120)
-                print()
-                print("flag delay: white's clock at zero -> gameEnd (0.25+0, nobody claims)")
-                print(f"{'games':>6} {'engine median ms':>17} {'engine max ms':>14} {'client median ms':>17} {'client max ms':>14}")
-                print(
-                    f"{flags['games']:>6} {flags['engine_median']:>17.1f} {flags['engine_max']:>14.1f}"
-                    f" {flags['client_median']:>17.1f} {flags['client_max']:>14.1f}"
-                )
-        except BaseException:
-            print(stack.logs()[-6000:])
-            raise
-        finally:
-            stack.stop()
+    with procfile_stack(redis_url=REDIS_BENCH_URL) as stack:
+        print(f"chess move latency: sent by one player -> received by the opponent (think {args.think} s, tc {args.tc})")
+        print(f"{'games':>6} {'moves':>7} {'moves/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'ended':>6}")
+        for games in args.games:
+            row = await asyncio.wait_for(
+                measure_moves(stack, games, args.tc, args.think, args.window, args.seed), timeout=args.window + 600
+            )
+            print(
+                f"{row['games']:>6} {row['moves']:>7} {row['moves_per_s']:>8.1f} {row['p50']:>8.2f}"
+                f" {row['p99']:>8.2f} {row['max']:>8.2f} {row['ended']:>6}",
+                flush=True,
+            )
+        if args.flag_games:
+            flags = await asyncio.wait_for(measure_flags(stack, args.flag_games), timeout=120)
+            print()
+            print("flag delay: white's clock at zero -> gameEnd (0.25+0, nobody claims)")
+            print(f"{'games':>6} {'engine median ms':>17} {'engine max ms':>14} {'client median ms':>17} {'client max ms':>14}")
+            print(
+                f"{flags['games']:>6} {flags['engine_median']:>17.1f} {flags['engine_max']:>14.1f}"
+                f" {flags['client_median']:>17.1f} {flags['client_max']:>14.1f}"
+            )
 
 
 if __name__ == "__main__":

@@ -57,7 +57,6 @@ import os
 import random
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,17 +65,7 @@ import redis
 import websockets
 from websockets.asyncio.client import connect
 
-from tests.integration.harness import (
-    POSTGRES_TEST_URL,
-    Client,
-    PostgresDatabase,
-    Stack,
-    base_env,
-    http_json,
-    new_guest,
-    require_redis,
-    wait_for_http,
-)
+from tests.integration.harness import POSTGRES_TEST_URL, Client, Stack, http_json, new_guest, procfile_stack
 
 DIRECTIONS = {"UP": (0, -1), "DOWN": (0, 1), "LEFT": (-1, 0), "RIGHT": (1, 0)}
 OPPOSITE = {"UP": "DOWN", "DOWN": "UP", "LEFT": "RIGHT", "RIGHT": "LEFT"}
@@ -864,21 +853,11 @@ def main() -> int:
         parser.error("--players must be positive multiples of 4")
 
     print(f"Redis {args.redis_url} (flushed), PostgreSQL {POSTGRES_TEST_URL.rsplit('/', 1)[0]}/<throwaway>", flush=True)
-    require_redis(args.redis_url)
     redis_pid = redis.Redis.from_url(args.redis_url).info("server").get("process_id")
     results: list[Result] = []
     failed = None
-    with tempfile.TemporaryDirectory(prefix="kogame-bench-") as workdir, PostgresDatabase() as database_url:
-        stack = Stack(
-            env=base_env(DATABASE_URL=database_url, REDIS_URL=args.redis_url, LOG_LEVEL=args.log_level),
-            workdir=Path(workdir),
-        )
+    with procfile_stack(redis_url=args.redis_url, web_processes=args.web, LOG_LEVEL=args.log_level) as stack:
         try:
-            stack.release()
-            stack.start_worker()
-            for _ in range(args.web):
-                stack.start_web()
-            wait_for_http(stack.http() + "/healthz", accept={200}, timeout=60)
             run = Run(stack, args, redis_pid)
             for n in args.players:
                 print(f"-- N={n}", flush=True)
@@ -896,18 +875,14 @@ def main() -> int:
                 results.append(result)
                 print_result(result)
                 sys.stdout.flush()
-        except BaseException:
-            print(stack.logs())
-            raise
         finally:
             if failed:
                 print(f"\nSTOPPED EARLY: {failed}")
                 print(stack.logs()[-6000:])
-            stack.stop()
             if args.keep_logs:
                 target = Path(args.keep_logs)
                 target.mkdir(parents=True, exist_ok=True)
-                for item in Path(workdir).iterdir():
+                for item in stack.workdir.iterdir():
                     if item.is_file():
                         shutil.copy(item, target / item.name)
                 print(f"logs copied to {target}")

@@ -188,11 +188,14 @@ class GameEngine(threading.Thread):
             if game is None or game.deadline != deadline:
                 continue
             if game.ended_at is not None:
+                # A finished game only waits to be evicted: one wake-up, not one per period.
                 if now - game.ended_at >= RETAIN_ENDED_SECONDS:
                     del self.games[game_id]
-                    continue
-            else:
-                self._tick(game, now)
+                else:
+                    game.deadline = game.ended_at + RETAIN_ENDED_SECONDS
+                    self._schedule(game)
+                continue
+            self._tick(game, now)
             period = game.session.period
             lateness = now - deadline
             missed = int(lateness // period)

@@ -17,7 +17,7 @@ import {
   START_FEN,
 } from './chess-logic.js';
 import { capitalize, ChessPanel, describeResult } from './chess-panel.js';
-import { FINAL_GAME_CLOSE_CODES, GAME_CLOSE_MESSAGES, ReconnectingSocket, socketUrl } from './socket.js';
+import { gameSocket, socketUrl } from './socket.js';
 import { showServerError, showToast } from './toast.js';
 
 // Errors that can answer a move: the board goes back to the server's position.
@@ -103,12 +103,10 @@ class ChessGameView {
     });
     this.clocks = new ChessClocks({});
     this.clocks.setTimeControl(this.game.tc);
-    this.socket = new ReconnectingSocket({
+    this.socket = gameSocket({
       url: () => this.socketUrl(),
-      finalCloseCodes: FINAL_GAME_CLOSE_CODES,
       onMessage: (message) => this.handleMessage(message),
-      onStatus: (status) => this.panel.setConnection(status),
-      onClosed: (code) => this.panel.showFatal(GAME_CLOSE_MESSAGES[code]),
+      panel: this.panel,
     });
     this.listenForKeys();
     this.render();

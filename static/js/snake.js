@@ -1,6 +1,6 @@
 // The Snake game page: keeps the game state from the socket and hands it to the board and panel.
 
-import { FINAL_GAME_CLOSE_CODES, GAME_CLOSE_MESSAGES, ReconnectingSocket, socketUrl } from './socket.js';
+import { gameSocket, socketUrl } from './socket.js';
 import { PlayerColors, SnakeBoard } from './snake-board.js';
 import { listenForControls, TurnQueue } from './snake-input.js';
 import { describeDeath, GamePanel } from './snake-panel.js';
@@ -28,12 +28,10 @@ class SnakeGame {
     this.board = new SnakeBoard(root.querySelector('[data-board-canvas]'), this.colors);
     this.boardElement = root.querySelector('[data-board]');
     this.turns = new TurnQueue((direction) => this.socket.send({ type: 'direction', direction }));
-    this.socket = new ReconnectingSocket({
+    this.socket = gameSocket({
       url: () => this.socketUrl(),
-      finalCloseCodes: FINAL_GAME_CLOSE_CODES,
       onMessage: (message) => this.handleMessage(message),
-      onStatus: (status) => this.panel.setConnection(status),
-      onClosed: (code) => this.panel.showFatal(GAME_CLOSE_MESSAGES[code]),
+      panel: this.panel,
     });
 
     this.bindControls(root);

@@ -10,14 +10,14 @@ export const CLOSE = Object.freeze({
 });
 
 // Closes of a game socket after which reconnecting cannot help, and what to tell the player.
-export const FINAL_GAME_CLOSE_CODES = [
+const FINAL_GAME_CLOSE_CODES = [
   CLOSE.MATCHED,
   CLOSE.UNAUTHENTICATED,
   CLOSE.UNKNOWN_GAME,
   CLOSE.TOO_MANY_MESSAGES,
   CLOSE.FRAME_TOO_BIG,
 ];
-export const GAME_CLOSE_MESSAGES = {
+const GAME_CLOSE_MESSAGES = {
   [CLOSE.MATCHED]: 'This game has moved on',
   [CLOSE.UNAUTHENTICATED]: 'Please reload to sign in again',
   [CLOSE.UNKNOWN_GAME]: 'No such game',
@@ -154,4 +154,15 @@ export class ReconnectingSocket {
     this.status = status;
     this.onStatus(status);
   }
+}
+
+// The socket of a game page: reconnects until a final close, which the panel explains.
+export function gameSocket({ url, onMessage, panel }) {
+  return new ReconnectingSocket({
+    url,
+    finalCloseCodes: FINAL_GAME_CLOSE_CODES,
+    onMessage,
+    onStatus: (status) => panel.setConnection(status),
+    onClosed: (code) => panel.showFatal(GAME_CLOSE_MESSAGES[code]),
+  });
 }

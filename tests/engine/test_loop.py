@@ -317,3 +317,13 @@ def test_presence_reaches_the_rules_only_when_a_players_first_socket_comes_or_la
         engine.submit({"type": "engine.presence", "game_id": "g1", "username": "a", "connected": connected})
     engine.pump()
     assert [(e["username"], e["connected"]) for e in broadcaster.group_events("g1")] == [("a", True), ("a", False)]
+
+
+def test_a_finished_game_wakes_the_loop_only_to_be_evicted(engine, clock, broadcaster):
+    session = start(engine, end_on_tick=1)
+    for _ in range(50):
+        clock.now += 0.1
+        engine.pump()
+    game = engine.games["g1"]
+    assert session.ticks == 1
+    assert game.deadline == game.ended_at + RETAIN_ENDED_SECONDS

@@ -6,12 +6,14 @@ Nothing here is mocked. A missing Redis or PostgreSQL fails the tests; it never 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -149,6 +151,28 @@ class Stack:
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.log()[-4000:]}" for p in self.processes)
+
+
+@contextlib.contextmanager
+def procfile_stack(*, redis_url: str, web_processes: int = 1, **env: str):
+    """The Procfile's release, one worker and `web_processes` web processes, on `redis_url`
+    (flushed first) and a throwaway PostgreSQL database. Their logs are printed if starting or
+    using the stack fails."""
+    require_redis(redis_url)
+    with tempfile.TemporaryDirectory(prefix="kogame-") as workdir, PostgresDatabase() as database_url:
+        stack = Stack(env=base_env(DATABASE_URL=database_url, REDIS_URL=redis_url, **env), workdir=Path(workdir))
+        try:
+            stack.release()
+            stack.start_worker()
+            for _ in range(web_processes):
+                stack.start_web()
+            wait_for_http(stack.http() + "/healthz", accept={200}, timeout=60)
+            yield stack
+        except BaseException:
+            print(stack.logs())
+            raise
+        finally:
+            stack.stop()
 
 
 def wait_for_http(url: str, *, accept: set[int], timeout: float = 30.0) -> int:
