@@ -94,8 +94,10 @@ class LayerBroadcaster:
                 existing = by_group.get(name)
                 if existing is not None:
                     existing["events"].extend(message["events"])
+                    if "head" in message:
+                        existing["head"] = message["head"]
                     continue
-                message = {"type": "game.events", "events": list(message["events"])}
+                message = {**message, "events": list(message["events"])}
                 by_group[name] = message
             merged.append((target, name, message))
         return merged

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from engine.ids import new_game_id
+from engine.presence import Flip, PresenceBook
 from engine.sessions import SESSION_FACTORIES, GameSession, IntentRefused, Outcome, SessionFactory
 
 logger = logging.getLogger("kogame.engine")
@@ -40,6 +41,18 @@ IDLE_WAIT_SECONDS = 0.25
 # How far the versions of a game resumed after a restart jump past its last saved version.
 RESUME_VERSION_GAP = 1_000_000
 HEARTBEAT_INTERVAL_SECONDS = 1.0
+# A game quiet this long since its last event announces its head (latest version) to its sockets,
+# and repeats it while quiet: a socket that lost an event sees the gap and resyncs.
+HEAD_AFTER_QUIET_SECONDS = 0.5
+HEAD_REPEAT_SECONDS = 5.0
+# A game this engine could not resume (a Snake board lost with the previous process) is announced
+# for this long, so that its still-connected sockets resync and hear its gameEnd.
+ORPHAN_ANNOUNCE_SECONDS = 5.0
+# Above any version a live game reaches: an orphan's announced head is always ahead of its sockets.
+ORPHAN_HEAD = 2**52
+# On stop, how long the engine keeps handling what is already in its inbox and waiting for its
+# saves to be confirmed, so nothing it accepted is lost.
+DRAIN_SECONDS = 5.0
 
 
 class Broadcaster(Protocol):
@@ -66,6 +79,21 @@ def group_name(game_id: str) -> str:
     return f"game.{game_id}"
 
 
+def spectators_group_name(game_id: str) -> str:
+    """Spectators' chat goes here only, unversioned: players never receive it."""
+    return f"game.{game_id}.spectators"
+
+
+def end_event(outcome: Outcome) -> dict:
+    return {
+        "type": "gameEnd",
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "winner": outcome.winner,
+        "scores": outcome.scores,
+    }
+
+
 @dataclass
 class LiveGame:
     game_id: str
@@ -82,8 +110,18 @@ class LiveGame:
     # until it does: an event that must be durable never leaves before it is, nor anything after it.
     unconfirmed: deque = field(default_factory=deque)
     held: deque = field(default_factory=deque)
-    # Open sockets per player, to tell the rules when a player's last one leaves.
-    sockets: dict = field(default_factory=dict)
+    # When the last event left, and the head last announced (see HEAD_AFTER_QUIET_SECONDS).
+    last_event_at: float = 0.0
+    head_sent_v: int = 0
+    head_sent_at: float = 0.0
+
+
+@dataclass
+class OrphanedGame:
+    """A game the previous engine process ran and this one could not resume: only its end is known."""
+
+    end: dict
+    since: float
 
 
 @dataclass
@@ -115,6 +153,8 @@ class GameEngine(threading.Thread):
         self.clock = clock
         self.session_factories = session_factories if session_factories is not None else SESSION_FACTORIES
         self.games: dict[str, LiveGame] = {}
+        self.orphans: dict[str, OrphanedGame] = {}
+        self.presence = PresenceBook()
         self.stats = EngineStats()
         self._inbox: queue.Queue[dict] = queue.Queue(maxsize=INBOX_LIMIT)
         self._deadlines: list[tuple[float, int, str]] = []
@@ -137,7 +177,8 @@ class GameEngine(threading.Thread):
             self.stats.dropped_messages += 1
             return False
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = DRAIN_SECONDS + 2.0) -> None:
+        """Stops after handling what the inbox holds and the store confirms (see `drain`)."""
         self._stop_requested.set()
         if self.is_alive():
             self.join(timeout)
@@ -155,7 +196,24 @@ class GameEngine(threading.Thread):
             if message is not None:
                 self.handle(message)
             self.pump()
+        self.drain()
         logger.info("engine stopped")
+
+    def drain(self, timeout: float = DRAIN_SECONDS) -> None:
+        """Handles every message already accepted and waits for pending saves to be confirmed, so
+        their events leave before the process does. The caller has stopped feeding the inbox."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.pump()
+            if not any(game.unconfirmed for game in self.games.values()):
+                return
+            if time.monotonic() > deadline:
+                logger.error("stopped with unconfirmed saves in %d game(s)", sum(1 for g in self.games.values() if g.unconfirmed))
+                return
+            try:
+                self.handle(self._inbox.get(timeout=0.05))
+            except queue.Empty:
+                pass
 
     def pump(self) -> None:
         """One iteration without waiting: handle what is queued, tick what is due, publish."""
@@ -167,9 +225,9 @@ class GameEngine(threading.Thread):
                 break
             self.handle(message)
         self.advance(self.clock())
+        self._each_second()
         self.flush()
         self.stats.last_iteration_ms = (time.perf_counter() - started) * 1000
-        self._maybe_beat()
 
     def _next_deadline(self) -> float:
         return self._deadlines[0][0] if self._deadlines else self.clock() + IDLE_WAIT_SECONDS
@@ -188,14 +246,17 @@ class GameEngine(threading.Thread):
             if game is None or game.deadline != deadline:
                 continue
             if game.ended_at is not None:
-                # A finished game only waits to be evicted: one wake-up, not one per period.
-                if now - game.ended_at >= RETAIN_ENDED_SECONDS:
+                # A finished game wakes only to announce its head and, in the end, to be evicted.
+                if now >= game.ended_at + RETAIN_ENDED_SECONDS:
                     del self.games[game_id]
+                    self.presence.forget_game(game_id)
                 else:
-                    game.deadline = game.ended_at + RETAIN_ENDED_SECONDS
+                    self._announce_head(game, now)
+                    game.deadline = min(game.ended_at + RETAIN_ENDED_SECONDS, self._next_head_at(game))
                     self._schedule(game)
                 continue
             self._tick(game, now)
+            self._announce_head(game, now)
             period = game.session.period
             lateness = now - deadline
             missed = int(lateness // period)
@@ -230,16 +291,7 @@ class GameEngine(threading.Thread):
     def _end(self, game: LiveGame, now: float, outcome: Outcome) -> None:
         game.ended_at = now
         game.outcome = outcome
-        self._emit(
-            game,
-            {
-                "type": "gameEnd",
-                "status": outcome.status,
-                "reason": outcome.reason,
-                "winner": outcome.winner,
-                "scores": outcome.scores,
-            },
-        )
+        self._emit(game, end_event(outcome))
         try:
             self.store.game_ended(game.game_id, outcome, game.v)
         except Exception:
@@ -272,7 +324,26 @@ class GameEngine(threading.Thread):
 
     def _release(self, game: LiveGame, v: int, text: str) -> None:
         game.history.append((v, text))
-        self._outbox.append(("group", group_name(game.game_id), [v, text]))
+        game.last_event_at = self.clock()
+        self._outbox.append(("events", game.game_id, [v, text]))
+        if game.ended_at is not None and self._next_head_at(game) < game.deadline:
+            # Released after the end (a save confirmed late): wake in time to announce it.
+            game.deadline = self._next_head_at(game)
+            self._schedule(game)
+
+    def _next_head_at(self, game: LiveGame) -> float:
+        released = game.history[-1][0] if game.history else 0
+        if not released:
+            return float("inf")
+        if game.head_sent_v != released:
+            return game.last_event_at + HEAD_AFTER_QUIET_SECONDS
+        return game.head_sent_at + HEAD_REPEAT_SECONDS
+
+    def _announce_head(self, game: LiveGame, now: float) -> None:
+        if now >= self._next_head_at(game):
+            game.head_sent_v = game.history[-1][0]
+            game.head_sent_at = now
+            self._outbox.append(("head", game.game_id, game.head_sent_v))
 
     def _confirmation(self, game_id: str, v: int) -> Callable[[bool], None]:
         def confirm(saved: bool) -> None:
@@ -308,15 +379,19 @@ class GameEngine(threading.Thread):
     def flush(self) -> None:
         if not self._outbox:
             return
-        # One group message per game per iteration, its events in version order.
+        # One group message per game per iteration: its events in version order, then its head.
         sends: list[tuple[str, str, dict]] = []
-        group_events: dict[str, list] = {}
+        by_game: dict[str, dict] = {}
         for target, name, payload in self._outbox:
-            if target == "group":
-                if name not in group_events:
-                    group_events[name] = []
-                    sends.append((target, name, {"type": "game.events", "events": group_events[name]}))
-                group_events[name].append(payload)
+            if target in ("events", "head"):
+                message = by_game.get(name)
+                if message is None:
+                    message = by_game[name] = {"type": "game.events", "events": []}
+                    sends.append(("group", group_name(name), message))
+                if target == "events":
+                    message["events"].append(payload)
+                else:
+                    message["head"] = payload
             else:
                 sends.append((target, name, payload))
         self._outbox = []
@@ -325,11 +400,14 @@ class GameEngine(threading.Thread):
         except Exception:
             logger.exception("broadcaster refused %d send(s)", len(sends))
 
-    def _maybe_beat(self) -> None:
-        wall = time.time()
-        if wall - self._last_beat < HEARTBEAT_INTERVAL_SECONDS:
+    def _each_second(self) -> None:
+        now = self.clock()
+        if now - self._last_beat < HEARTBEAT_INTERVAL_SECONDS:
             return
-        self._last_beat = wall
+        self._last_beat = now
+        wall = time.time()
+        self._apply_presence(self.presence.expire(now), now)
+        self._announce_orphans(now)
         if self._late_since_beat:
             logger.warning(
                 "%d late tick(s) in the last second, the worst %.1f ms late; missed ticks were skipped",
@@ -340,10 +418,8 @@ class GameEngine(threading.Thread):
             self._late_ticks_at_beat = self.stats.late_ticks
         if self.heartbeat is None:
             return
-        try:
-            self.heartbeat.beat({"at": wall, "games": len(self.games), **self.stats.__dict__})
-        except Exception:
-            logger.exception("heartbeat failed")
+        # Non-blocking: the runtime's sink is a HeartbeatPublisher thread.
+        self.heartbeat.beat({"at": wall, "games": len(self.games), **self.stats.__dict__})
 
     # -- messages -----------------------------------------------------------------------------
 
@@ -361,6 +437,10 @@ class GameEngine(threading.Thread):
                 self._persisted(message)
             elif kind == "engine.presence":
                 self._presence(message)
+            elif kind == "engine.presence_report":
+                self._presence_report(message)
+            elif kind == "engine.orphaned":
+                self._orphaned(message)
             else:
                 logger.warning("engine ignored a message of type %r", kind)
         except Exception:
@@ -401,7 +481,12 @@ class GameEngine(threading.Thread):
             return
         if intent.get("type") == "chat":
             chat = {"type": "chat", "username": username, "message": intent["message"], "room": intent.get("room", "player")}
-            self._emit(game, chat)
+            if chat["room"] == "spectator":
+                # Unversioned and never to the players (in chess it would let spectators feed
+                # hints); spectators miss none of the versioned events for it.
+                self._outbox.append(("group", spectators_group_name(game.game_id), {"type": "game.spectator_chat", "text": _encode_json(chat)}))
+            else:
+                self._emit(game, chat)
             return
         error = game.session.validate(username, intent)
         if error is not None:
@@ -427,33 +512,61 @@ class GameEngine(threading.Thread):
         game.intents.append((username, intent))
 
     def _presence(self, message: dict) -> None:
-        game = self.games.get(message["game_id"])
-        if game is None or game.ended_at is not None:
-            return
-        username = message["username"]
-        before = game.sockets.get(username, 0)
-        after = max(0, before + (1 if message["connected"] else -1))
-        game.sockets[username] = after
-        if (before == 0) == (after == 0):
-            return
+        """One player socket opened or closed in a web process."""
         now = self.clock()
-        try:
-            events = game.session.presence(username, after > 0, now)
-        except Exception:
-            self._fail(game, now, f"presence of {username}")
-            return
-        for event in events:
-            self._emit(game, event)
-        self._check_end(game, now)
+        seat = (str(message["game_id"]), str(message["username"]))
+        delta = 1 if message["connected"] else -1
+        flips = self.presence.change(process=str(message["process"]), seq=int(message["seq"]), seat=seat, delta=delta, now=now)
+        self._apply_presence(flips, now)
+
+    def _presence_report(self, message: dict) -> None:
+        """Every player socket a web process has open: keeps presence true across restarts."""
+        now = self.clock()
+        seats = [(str(game_id), str(username)) for game_id, username in message["sockets"]]
+        flips = self.presence.report(process=str(message["process"]), seq=int(message["seq"]), seats=seats, now=now)
+        self._apply_presence(flips, now)
+
+    def _apply_presence(self, flips: list[Flip], now: float) -> None:
+        """Tells the rules when a player's first socket arrived or last socket left."""
+        for (game_id, username), connected in flips:
+            game = self.games.get(game_id)
+            if game is None or game.ended_at is not None:
+                continue
+            try:
+                events = game.session.presence(username, connected, now)
+            except Exception:
+                self._fail(game, now, f"presence of {username}")
+                continue
+            for event in events:
+                self._emit(game, event)
+            self._check_end(game, now)
+
+    def _orphaned(self, message: dict) -> None:
+        game_id = str(message["game_id"])
+        outcome = Outcome(status=message["status"], reason=message["reason"], winner=None)
+        self.orphans[game_id] = OrphanedGame(end=end_event(outcome), since=self.clock())
+        self._outbox.append(("head", game_id, ORPHAN_HEAD))
+
+    def _announce_orphans(self, now: float) -> None:
+        for game_id, orphan in list(self.orphans.items()):
+            if now - orphan.since > RETAIN_ENDED_SECONDS:
+                del self.orphans[game_id]
+            elif now - orphan.since <= ORPHAN_ANNOUNCE_SECONDS:
+                self._outbox.append(("head", game_id, ORPHAN_HEAD))
 
     def _sync(self, message: dict) -> None:
         """Answers a (re)connecting socket with the events it missed, or with a fresh gameState."""
         reply_to = message.get("reply_channel")
         game = self.games.get(message.get("game_id"))
+        seen = message.get("v")
+        orphan = self.orphans.get(message.get("game_id"))
+        if game is None and orphan is not None and isinstance(seen, int):
+            # The socket's versions came from the process that ran the game: its end follows them.
+            self._reply(reply_to, {"type": "game.sync", "known": True, "events": [[seen + 1, _encode_json({**orphan.end, "v": seen + 1})]]})
+            return
         if game is None:
             self._reply(reply_to, {"type": "game.sync", "known": False, "events": []})
             return
-        seen = message.get("v")
         oldest = game.history[0][0] if game.history else game.v + 1
         if isinstance(seen, int) and oldest - 1 <= seen <= game.v:
             events = [[v, text] for v, text in game.history if v > seen]

@@ -1,7 +1,9 @@
 """The process-wide GameEngine: made once, whichever consumer instance or request asks first.
 
 Channels may build the worker consumer more than once per process (it drops an instance whose
-handler raised), so the engine must not belong to a consumer instance.
+handler raised), so the engine must not belong to a consumer instance. Once a worker has stopped
+its engine (SIGTERM), no message may start a fresh one: `running_engine()` then answers None and
+the consumer hands the message back to the channel for the next worker.
 """
 
 from __future__ import annotations
@@ -14,44 +16,60 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from engine.broadcast import LayerBroadcaster
-from engine.heartbeat import MemoryHeartbeat, RedisHeartbeat
+from engine.heartbeat import HeartbeatPublisher, MemoryHeartbeat, RedisHeartbeat
 from engine.loop import GameEngine
 from engine.store import DatabaseResultStore
 
 logger = logging.getLogger("kogame.engine")
 
+# The named channel on which web processes reach the engine (`runworker game_engine`).
+ENGINE_CHANNEL = "game_engine"
+
 _lock = threading.Lock()
 _engine: GameEngine | None = None
 _broadcaster: LayerBroadcaster | None = None
 _store: DatabaseResultStore | None = None
+_heartbeat: HeartbeatPublisher | None = None
+_stopped = False
 _memory_heartbeat = MemoryHeartbeat()
+_redis_heartbeat: RedisHeartbeat | None = None
 
 
 def heartbeat_reader() -> RedisHeartbeat | MemoryHeartbeat:
+    """One per process: it keeps the last good read for when Redis stalls."""
+    global _redis_heartbeat
     if settings.EMBEDDED_ENGINE:
         return _memory_heartbeat
-    return RedisHeartbeat(settings.REDIS_URL)
+    if _redis_heartbeat is None:
+        _redis_heartbeat = RedisHeartbeat(settings.REDIS_URL)
+    return _redis_heartbeat
 
 
 def start_engine(*, own_loop: bool, recover: bool = False) -> GameEngine:
     """Starts the engine once per process. `own_loop`: sends from a private event loop (worker);
     otherwise they wait for `bind_server_loop()` (embedded). `recover`: first take over the games
     a previous process left live (chess resumes, Snake ends)."""
-    global _engine, _broadcaster, _store
+    global _engine, _broadcaster, _store, _heartbeat, _stopped
     with _lock:
         if _engine is not None and _engine.is_alive():
             return _engine
+        _stopped = False
         _store = DatabaseResultStore()
         recovered = _store.recover_games() if recover else []
         _broadcaster = LayerBroadcaster(get_channel_layer())
         if own_loop:
             _broadcaster.start_own_loop()
-        heartbeat = _memory_heartbeat if settings.EMBEDDED_ENGINE else RedisHeartbeat(settings.REDIS_URL)
-        _engine = GameEngine(broadcaster=_broadcaster, store=_store, heartbeat=heartbeat)
+        _heartbeat = HeartbeatPublisher(_memory_heartbeat if settings.EMBEDDED_ENGINE else RedisHeartbeat(settings.REDIS_URL))
+        _heartbeat.start()
+        _engine = GameEngine(broadcaster=_broadcaster, store=_store, heartbeat=_heartbeat)
         for message in recovered:
             _engine.submit(message)
         if recovered:
-            logger.warning("resumed %d chess game(s) left live by a previous engine process", len(recovered))
+            resumed = sum(1 for message in recovered if message["type"] == "engine.start_game")
+            logger.warning(
+                "a previous engine process left %d game(s) live: %d resumed, %d ended",
+                len(recovered), resumed, len(recovered) - resumed,
+            )
         _engine.start()
         return _engine
 
@@ -65,17 +83,28 @@ def bind_server_loop(loop: asyncio.AbstractEventLoop) -> None:
                 broadcaster.bind(loop)
 
 
-def stop_engine(timeout: float = 5.0) -> None:
-    global _engine, _broadcaster, _store
+def running_engine() -> GameEngine | None:
+    """The engine of this worker process; None once it has stopped (see the module's doc)."""
+    if _stopped:
+        return None
+    return start_engine(own_loop=True)
+
+
+def stop_engine() -> None:
+    """Stops the engine after it has handled what it accepted, then sends what it produced."""
+    global _engine, _broadcaster, _store, _heartbeat, _stopped
     with _lock:
+        _stopped = True
         if _engine is not None:
-            _engine.stop(timeout)
+            _engine.stop()
             _engine.flush()
         if _broadcaster is not None:
             _broadcaster.close()
         if _store is not None:
             _store.close()
-        _engine = _broadcaster = _store = None
+        if _heartbeat is not None:
+            _heartbeat.stop()
+        _engine = _broadcaster = _store = _heartbeat = None
 
 
 async def send_to_engine(message: dict) -> None:
@@ -86,4 +115,4 @@ async def send_to_engine(message: dict) -> None:
         bind_server_loop(asyncio.get_running_loop())
         engine.submit(message)
     else:
-        await get_channel_layer().send("game_engine", message)
+        await get_channel_layer().send(ENGINE_CHANNEL, message)

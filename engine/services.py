@@ -103,10 +103,15 @@ def game_record_end(
 def games_recover_after_restart() -> list[dict]:
     """For the games a previous engine process left live: chess games go on from their saved
     moves (returned as engine.start_game messages); Snake games, whose boards lived only in that
-    process, end as aborted with reason "server_restart"."""
+    process, end as aborted with reason "server_restart" (returned as engine.orphaned messages,
+    so the engine tells their still-connected players)."""
     live = Game.objects.select_for_update().filter(status=Game.Status.STARTED)
+    orphaned = list(live.exclude(kind=Game.Kind.CHESS).values_list("id", flat=True))
     live.exclude(kind=Game.Kind.CHESS).update(status=Game.Status.ABORTED, reason="server_restart", ended_at=timezone.now())
-    messages = []
+    messages = [
+        {"type": "engine.orphaned", "game_id": game_id, "status": Game.Status.ABORTED.value, "reason": "server_restart"}
+        for game_id in orphaned
+    ]
     for game in live.filter(kind=Game.Kind.CHESS).prefetch_related("seats__user", "chess_moves"):
         message = game_start_message(game=game, usernames=[seat.user.username for seat in game.seats.all()])
         saved = list(game.chess_moves.all())

@@ -20,11 +20,12 @@ from django.conf import settings
 
 from engine import selectors as game_selectors
 from engine import services as game_services
-from engine.loop import group_name
+from engine.loop import group_name, spectators_group_name
 from engine.rules.chess_clock import TimeControl
 from engine.runtime import send_to_engine
 from players import services
 from players.protocol import BadFrame, TokenBucket, clean_game_intent, parse_frame
+from players.web_process import this_process
 
 logger = logging.getLogger("kogame.players")
 
@@ -35,10 +36,13 @@ CLOSE_UNKNOWN_GAME = 4004
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 
-# How often, and how many times, to ask the engine about a game it does not know yet (its
-# start message may still be on its way).
-SYNC_RETRY_SECONDS = 0.2
-SYNC_RETRIES = 10
+# A sync the engine has not answered after this long is asked again, the wait doubling up to the
+# limit, for as long as the socket is open: the engine may be restarting, or the request lost.
+SYNC_RETRY_SECONDS = 0.5
+SYNC_RETRY_LIMIT_SECONDS = 5.0
+# After this many syncs the engine answered with "unknown game", look in the database: the game
+# may have ended while no engine ran it.
+SYNC_ATTEMPTS_BEFORE_DATABASE = 3
 # Events held while waiting for the engine's answer to a sync; past this we ask again.
 PENDING_EVENTS_LIMIT = 256
 # Lag probes (chess players who connect with ?lag=1): how often, and how many round trips the
@@ -100,6 +104,7 @@ class PlayerConsumer(GuardedConsumer):
 
     announced_presence = False
     lag_prober: asyncio.Task | None = None
+    sync_retry: asyncio.TimerHandle | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,6 +134,8 @@ class PlayerConsumer(GuardedConsumer):
         self.sync_attempts = 0
         await self.accept()
         await self.channel_layer.group_add(self.group, self.channel_name)
+        if not self.is_player:
+            await self.channel_layer.group_add(spectators_group_name(self.game_id), self.channel_name)
         if final_state is not None:
             self.synced = True
             self.last_v = final_state["v"]
@@ -155,26 +162,39 @@ class PlayerConsumer(GuardedConsumer):
         return game, game_selectors.game_usernames(game=game), final_state
 
     async def _request_sync(self) -> None:
-        """Asks the engine for what this client lacks after `last_v` (or for the full state)."""
+        """Asks the engine for what this client lacks after `last_v` (or for the full state), and
+        asks again later if no answer has come by then."""
         self.synced = False
         self.sync_attempts += 1
         seen = self.last_v if self.last_v >= 0 else None
+        if self.sync_retry is not None:
+            self.sync_retry.cancel()
+        wait = min(SYNC_RETRY_LIMIT_SECONDS, SYNC_RETRY_SECONDS * 2 ** min(self.sync_attempts - 1, 8))
+        self.sync_retry = asyncio.get_running_loop().call_later(wait, self._sync_unanswered, self.sync_attempts)
         await send_to_engine(
             {"type": "engine.sync", "game_id": self.game_id, "v": seen, "reply_channel": self.channel_name}
         )
 
+    def _sync_unanswered(self, attempt: int) -> None:
+        if not self.synced and not self.closing and attempt == self.sync_attempts:
+            asyncio.ensure_future(self._request_sync())
+
     async def disconnect(self, code):
+        self.closing = True
         if self.lag_prober is not None:
             self.lag_prober.cancel()
+        if self.sync_retry is not None:
+            self.sync_retry.cancel()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            if not self.is_player:
+                await self.channel_layer.group_discard(spectators_group_name(self.game_id), self.channel_name)
         if self.announced_presence:
             await self._presence(False)
 
     async def _presence(self, connected: bool) -> None:
-        await send_to_engine(
-            {"type": "engine.presence", "game_id": self.game_id, "username": self.username, "connected": connected}
-        )
+        this_process.ensure_reporting()
+        await this_process.player_socket(game_id=self.game_id, username=self.username, connected=connected)
 
     async def _probe_lag(self) -> None:
         probe_id = 0
@@ -202,6 +222,9 @@ class PlayerConsumer(GuardedConsumer):
     # -- from the engine ------------------------------------------------------------------
 
     async def game_sync(self, message):
+        if self.synced:
+            # The answer to a request already answered (a retry crossed the first answer).
+            return
         if not message["known"]:
             await self._engine_does_not_know_game()
             return
@@ -217,18 +240,19 @@ class PlayerConsumer(GuardedConsumer):
         await self._relay(held)
 
     async def _engine_does_not_know_game(self) -> None:
-        if self.sync_attempts < SYNC_RETRIES:
-            await asyncio.sleep(SYNC_RETRY_SECONDS)
-            await self._request_sync()
+        """Its start message may still be on its way, or no engine runs it: the retry scheduled
+        by `_request_sync` asks again; after a few answers like this one, the database may show
+        that the game has ended meanwhile."""
+        if self.sync_attempts < SYNC_ATTEMPTS_BEFORE_DATABASE:
             return
-        # The engine lost the game (a restart): show what the database knows.
         loaded = await database_sync_to_async(self._load_game)()
-        if loaded is None:
+        if loaded is None or loaded[2] is None or self.synced:
             return
-        game, usernames, final_state = loaded
-        state = final_state or game_selectors.finished_game_state(game=game)
-        await self.send_json(self._with_viewer(state))
-        await self.send_error("engine_unavailable", "the game engine is not running this game")
+        final_state = loaded[2]
+        self.synced = True
+        self.last_v = final_state["v"]
+        self.pending = []
+        await self.send_json(self._with_viewer(final_state))
 
     async def game_events(self, message):
         if not self.synced:
@@ -238,6 +262,12 @@ class PlayerConsumer(GuardedConsumer):
                 await self._request_sync()
             return
         await self._relay(message["events"])
+        if self.synced and message.get("head", -1) > self.last_v:
+            # The engine has released an event this socket never received: heal the gap.
+            await self._request_sync()
+
+    async def game_spectator_chat(self, message):
+        await self.send(text_data=message["text"])
 
     async def _relay(self, events) -> None:
         for index, (v, text) in enumerate(events):
@@ -261,7 +291,8 @@ class PlayerConsumer(GuardedConsumer):
 
     async def on_message(self, content: dict) -> None:
         if content["type"] == "ping":
-            await self.send_json({"type": "pong"})
+            # The last version sent on this socket: a client that applied fewer lost one.
+            await self.send_json({"type": "pong", "v": self.last_v if self.last_v >= 0 else None})
             return
         if content["type"] == "lagEcho":
             sent = self.probes_sent.pop(content.get("id"), None) if isinstance(content.get("id"), int) else None
@@ -309,8 +340,13 @@ class QueueConsumer(GuardedConsumer):
             await self.close_with(CLOSE_CANCELLED)
             return
         replaced = await database_sync_to_async(services.queue_join)(
-            user=user, kind=self.kind, time_control=self.time_control, channel_name=self.channel_name
+            user=user,
+            kind=self.kind,
+            time_control=self.time_control,
+            channel_name=self.channel_name,
+            process_id=this_process.id,
         )
+        this_process.ensure_reporting()
         self.seated = True
         if replaced:
             await self.channel_layer.send(replaced, {"type": "queue.replaced"})
@@ -318,7 +354,7 @@ class QueueConsumer(GuardedConsumer):
         if self.time_control:
             queued["tc"] = self.time_control
         await self.send_json(queued)
-        await self._try_match()
+        await self._poll_once()
         self.poller = asyncio.ensure_future(self._poll())
 
     def _requested_queue(self) -> tuple[str, str]:
@@ -338,9 +374,19 @@ class QueueConsumer(GuardedConsumer):
         while not self.matched:
             await asyncio.sleep(self.MATCH_POLL_SECONDS)
             try:
-                await self._try_match()
+                await self._poll_once()
             except Exception:
                 logger.exception("matchmaking attempt failed")
+
+    async def _poll_once(self) -> None:
+        """Tries to make a match, then looks whether this seat was matched: a match_found message
+        lost on its way is found here within one poll."""
+        await self._try_match()
+        game_id = await database_sync_to_async(services.queue_take_match)(
+            user=self.user, kind=self.kind, channel_name=self.channel_name
+        )
+        if game_id is not None:
+            await self._announce_match(game_id)
 
     async def _try_match(self) -> None:
         if self.kind == "chess":
@@ -359,8 +405,18 @@ class QueueConsumer(GuardedConsumer):
             await self.channel_layer.send(channel, {"type": "queue.match_found", "game_id": game.id})
 
     async def queue_match_found(self, message):
+        if self.matched:
+            return
+        await database_sync_to_async(services.queue_take_match)(
+            user=self.user, kind=self.kind, channel_name=self.channel_name
+        )
+        await self._announce_match(message["game_id"])
+
+    async def _announce_match(self, game_id: str) -> None:
+        if self.matched:
+            return
         self.matched = True
-        await self.send_json({"type": "match_found", "game_id": message["game_id"]})
+        await self.send_json({"type": "match_found", "game_id": game_id})
         await self.close_with(CLOSE_MATCHED)
 
     async def queue_replaced(self, message):

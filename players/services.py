@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from engine import services as game_services
 from engine.models import Game
-from players.models import QueueSeat
+from players.models import QueueSeat, WebProcessLease
 
 User = get_user_model()
 
@@ -26,22 +26,61 @@ def guest_create() -> User:
     return user
 
 
+# Three missed reports of a web process (players.web_process.REPORT_SECONDS) end its lease.
+WEB_PROCESS_LEASE_SECONDS = 6.0
+
+
 @transaction.atomic
-def queue_join(*, user: User, kind: str, time_control: str, channel_name: str) -> str | None:
+def web_process_lease_renew(*, process_id: str) -> WebProcessLease:
+    lease = WebProcessLease(id=process_id, expires_at=timezone.now() + timedelta(seconds=WEB_PROCESS_LEASE_SECONDS))
+    lease.full_clean(validate_unique=False)
+    lease.save()
+    return lease
+
+
+@transaction.atomic
+def web_process_leases_expire() -> int:
+    """Removes the leases of web processes that stopped renewing them, and with them their seats."""
+    deleted, by_model = WebProcessLease.objects.filter(expires_at__lt=timezone.now()).delete()
+    return by_model.get(WebProcessLease._meta.label, 0)
+
+
+@transaction.atomic
+def queue_join(*, user: User, kind: str, time_control: str, channel_name: str, process_id: str) -> str | None:
     """Takes (or takes over) the user's seat for `kind`. Returns the channel of the socket that
-    held the seat before, which must now be closed, or None."""
+    held the seat before, which must now be closed, or None. A seat taken over keeps its match,
+    if it had one, for the new socket to announce."""
+    lease = web_process_lease_renew(process_id=process_id)
     seat = QueueSeat.objects.select_for_update().filter(user=user, kind=kind).first()
     if seat is None:
-        seat = QueueSeat(user=user, kind=kind, time_control=time_control, channel_name=channel_name)
+        seat = QueueSeat(user=user, kind=kind, time_control=time_control, channel_name=channel_name, process=lease)
         seat.full_clean()
         seat.save()
         return None
     previous = seat.channel_name
     seat.channel_name = channel_name
-    seat.time_control = time_control
+    seat.process = lease
+    if seat.matched_game_id is None:
+        seat.time_control = time_control
     seat.full_clean()
     seat.save()
     return previous if previous != channel_name else None
+
+
+@transaction.atomic
+def queue_take_match(*, user: User, kind: str, channel_name: str) -> str | None:
+    """The game this socket's seat was matched to, if it was: the seat is then given up (the
+    socket is about to tell its player)."""
+    seat = (
+        QueueSeat.objects.select_for_update()
+        .filter(user=user, kind=kind, channel_name=channel_name, matched_game__isnull=False)
+        .first()
+    )
+    if seat is None:
+        return None
+    game_id = seat.matched_game_id
+    seat.delete()
+    return game_id
 
 
 @transaction.atomic
@@ -54,14 +93,16 @@ def queue_leave(*, user: User, kind: str, channel_name: str) -> None:
 def queue_match_snake(*, full_table: int, wait_seconds: float) -> tuple[Game, list[tuple[str, str]]] | None:
     """Seats the oldest waiting Snake players at one game if there are enough of them.
 
-    The seats are claimed with row locks that other matchers skip, and deleted in the same
+    The seats are claimed with row locks that other matchers skip, and marked matched in the same
     transaction that creates the game, so concurrent matchers (in any web process) never hand one
-    seat to two games. A full table starts at once; two or more start once the oldest has waited
+    seat to two games; each seat then stays until its socket has told its player
+    (`queue_take_match`). Seats of dead web processes are removed first. A full table starts at once; two or more start once the oldest has waited
     `wait_seconds`. Returns the game and its players' (username, queue channel), or None.
     """
+    web_process_leases_expire()
     seats = list(
         QueueSeat.objects.select_for_update(skip_locked=True)
-        .filter(kind=QueueSeat.Kind.SNAKE)
+        .filter(kind=QueueSeat.Kind.SNAKE, matched_game__isnull=True)
         .select_related("user")
         .order_by("created_at", "pk")[:full_table]
     )
@@ -72,7 +113,7 @@ def queue_match_snake(*, full_table: int, wait_seconds: float) -> tuple[Game, li
         return None
     users = [seat.user for seat in seats]
     game = game_services.game_create(kind=Game.Kind.SNAKE, users=users, settings={})
-    QueueSeat.objects.filter(pk__in=[seat.pk for seat in seats]).delete()
+    QueueSeat.objects.filter(pk__in=[seat.pk for seat in seats]).update(matched_game=game)
     return game, [(seat.user.username, seat.channel_name) for seat in seats]
 
 
@@ -80,9 +121,10 @@ def queue_match_snake(*, full_table: int, wait_seconds: float) -> tuple[Game, li
 def queue_match_chess(*, time_control: str) -> tuple[Game, list[tuple[str, str]]] | None:
     """Pairs the two oldest chess players waiting with the same time control, colours at random.
     Claimed with skip-locked row locks like Snake, so no seat is ever paired twice."""
+    web_process_leases_expire()
     seats = list(
         QueueSeat.objects.select_for_update(skip_locked=True)
-        .filter(kind=QueueSeat.Kind.CHESS, time_control=time_control)
+        .filter(kind=QueueSeat.Kind.CHESS, time_control=time_control, matched_game__isnull=True)
         .select_related("user")
         .order_by("created_at", "pk")[:2]
     )
@@ -92,5 +134,5 @@ def queue_match_chess(*, time_control: str) -> tuple[Game, list[tuple[str, str]]
     game = game_services.game_create(
         kind=Game.Kind.CHESS, users=[seat.user for seat in seats], settings={"tc": time_control}
     )
-    QueueSeat.objects.filter(pk__in=[seat.pk for seat in seats]).delete()
+    QueueSeat.objects.filter(pk__in=[seat.pk for seat in seats]).update(matched_game=game)
     return game, [(seat.user.username, seat.channel_name) for seat in seats]

@@ -1,11 +1,22 @@
 """The engine loop under a fake clock: scheduling, queues, versions, history, isolation."""
 
 import json
+import threading
 
 import pytest
 
-from engine.loop import HISTORY_LIMIT, INTENT_QUEUE_LIMIT, RETAIN_ENDED_SECONDS, GameEngine
+from engine.loop import (
+    HEAD_AFTER_QUIET_SECONDS,
+    HEAD_REPEAT_SECONDS,
+    HISTORY_LIMIT,
+    INTENT_QUEUE_LIMIT,
+    ORPHAN_HEAD,
+    RETAIN_ENDED_SECONDS,
+    GameEngine,
+    spectators_group_name,
+)
 from engine.sessions import IntentRefused, Outcome
+from tests.engine.conftest import RecordingStore as RecordingStoreBase
 
 
 class CountingSession:
@@ -311,19 +322,129 @@ def test_a_spawned_game_starts_and_its_id_is_announced_once_saved(engine, clock,
     assert broadcaster.group_events("g1")[0]["game_id"] == new_id
 
 
+def presence(engine, connected, seq, username="a", process="web1", game_id="g1"):
+    engine.submit(
+        {"type": "engine.presence", "process": process, "seq": seq, "game_id": game_id, "username": username, "connected": connected}
+    )
+
+
+def presence_events(broadcaster, game_id="g1"):
+    return [(e["username"], e["connected"]) for e in broadcaster.group_events(game_id) if e["type"] == "presence"]
+
+
 def test_presence_reaches_the_rules_only_when_a_players_first_socket_comes_or_last_goes(engine, clock, broadcaster):
     start(engine)
-    for connected in (True, True, False, False):
-        engine.submit({"type": "engine.presence", "game_id": "g1", "username": "a", "connected": connected})
+    for seq, connected in enumerate((True, True, False, False), start=1):
+        presence(engine, connected, seq)
     engine.pump()
-    assert [(e["username"], e["connected"]) for e in broadcaster.group_events("g1")] == [("a", True), ("a", False)]
+    assert presence_events(broadcaster) == [("a", True), ("a", False)]
 
 
-def test_a_finished_game_wakes_the_loop_only_to_be_evicted(engine, clock, broadcaster):
+def test_a_web_process_that_stops_reporting_takes_its_players_presence_with_it(engine, clock, broadcaster):
+    start(engine)
+    presence(engine, True, 1, process="web1")
+    presence(engine, True, 1, username="b", process="web2")
+    engine.pump()
+    # web2 keeps reporting; web1 was killed and never says its sockets closed.
+    for _ in range(8):
+        clock.now += 1.0
+        engine.submit({"type": "engine.presence_report", "process": "web2", "seq": 1, "sockets": [["g1", "b"]]})
+        engine.pump()
+    assert presence_events(broadcaster) == [("a", True), ("b", True), ("a", False)]
+
+
+def test_a_restarted_engine_learns_who_is_connected_from_the_reports(engine, clock, broadcaster):
+    start(engine)
+    engine.submit({"type": "engine.presence_report", "process": "web1", "seq": 40, "sockets": [["g1", "a"], ["g1", "b"]]})
+    engine.pump()
+    presence(engine, False, 41, username="b")
+    engine.pump()
+    assert presence_events(broadcaster) == [("a", True), ("b", True), ("b", False)]
+
+
+def test_an_ended_game_announces_its_head_when_quiet_so_a_socket_that_lost_its_end_resyncs(engine, clock, broadcaster):
+    start(engine, end_on_tick=1)
+    clock.now += 0.1
+    engine.pump()
+    last_v = engine.games["g1"].v
+    heads = lambda: [m["head"] for t, n, m in broadcaster.sends if t == "group" and "head" in m]  # noqa: E731
+    assert heads() == []
+    clock.now += HEAD_AFTER_QUIET_SECONDS
+    engine.pump()
+    assert heads() == [last_v]
+    clock.now += HEAD_REPEAT_SECONDS
+    engine.pump()
+    assert heads() == [last_v, last_v]
+
+
+def test_a_game_that_sends_every_tick_needs_no_head(engine, clock, broadcaster):
+    start(engine, period=0.1)
+    for _ in range(100):
+        clock.now += 0.1
+        engine.pump()
+    assert not [m for t, n, m in broadcaster.sends if t == "group" and "head" in m]
+
+
+def test_a_quiet_live_game_announces_the_head_of_released_events_only(engine, clock, broadcaster, store):
+    start(engine, period=10.0)
+    intent(engine, "a", {"type": "save", "value": 1})
+    engine.pump()
+    clock.now += 10.0
+    engine.pump()
+    # The saved event is held until the store confirms it: its version is not announced.
+    assert not [m for t, n, m in broadcaster.sends if t == "group" and "head" in m]
+
+
+def test_spectator_chat_is_unversioned_and_goes_to_spectators_only(engine, clock, broadcaster):
+    start(engine)
+    intent(engine, "watcher", {"type": "chat", "message": "play Qh5", "room": "spectator"})
+    intent(engine, "a", {"type": "chat", "message": "hi"})
+    engine.pump()
+    assert [e["v"] for e in broadcaster.group_events("g1")] == [1]
+    (target, name, message), = [s for s in broadcaster.sends if s[2].get("type") == "game.spectator_chat"]
+    assert (target, name) == ("group", spectators_group_name("g1"))
+    assert json.loads(message["text"]) == {"type": "chat", "username": "watcher", "message": "play Qh5", "room": "spectator"}
+
+
+def test_an_orphaned_game_tells_each_socket_its_end_right_after_the_versions_it_has(engine, clock, broadcaster):
+    engine.submit({"type": "engine.orphaned", "game_id": "lost", "status": "aborted", "reason": "server_restart"})
+    engine.pump()
+    assert [m["head"] for t, n, m in broadcaster.sends if n == "game.lost"] == [ORPHAN_HEAD]
+    engine.submit({"type": "engine.sync", "game_id": "lost", "v": 57, "reply_channel": "c.old"})
+    engine.submit({"type": "engine.sync", "game_id": "lost", "v": None, "reply_channel": "c.new"})
+    engine.pump()
+    (old,) = broadcaster.replies("c.old")
+    ((v, text),) = old["events"]
+    assert v == 58 and json.loads(text) == {"type": "gameEnd", "v": 58, "status": "aborted", "reason": "server_restart", "winner": None, "scores": {}}
+    # A new socket gets the final state from the database instead.
+    assert broadcaster.replies("c.new") == [{"type": "game.sync", "known": False, "events": []}]
+
+
+def test_stopping_handles_what_the_inbox_holds_and_waits_for_the_store(clock, broadcaster):
+    class ConfirmingStore(RecordingStoreBase):
+        def persist(self, game_id, record, on_done):
+            super().persist(game_id, record, on_done)
+            threading.Timer(0.2, on_done, args=(True,)).start()
+
+    engine = GameEngine(broadcaster=broadcaster, store=ConfirmingStore(), clock=clock, session_factories={"counter": CountingSession})
+    start(engine)
+    engine.start()
+    engine.submit({"type": "engine.intent", "game_id": "g1", "username": "a", "intent": {"type": "save", "value": 7}, "reply_channel": None})
+    engine.stop()
+    assert not engine.is_alive()
+    assert [e["type"] for e in broadcaster.group_events("g1") if e["type"] == "saved"] == ["saved"]
+
+
+def test_a_finished_game_wakes_the_loop_only_to_announce_its_head_and_to_be_evicted(engine, clock, broadcaster):
     session = start(engine, end_on_tick=1)
     for _ in range(50):
         clock.now += 0.1
         engine.pump()
     game = engine.games["g1"]
     assert session.ticks == 1
-    assert game.deadline == game.ended_at + RETAIN_ENDED_SECONDS
+    assert game.deadline == pytest.approx(game.head_sent_at + HEAD_REPEAT_SECONDS)
+    clock.now = game.ended_at + RETAIN_ENDED_SECONDS
+    engine.pump()
+    assert "g1" not in engine.games
+
+

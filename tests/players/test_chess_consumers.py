@@ -134,19 +134,22 @@ async def test_draw_by_agreement_through_the_sockets():
     await close_all(white, black)
 
 
-async def test_players_chat_and_spectators_chat_in_separate_rooms():
+async def test_spectator_chat_never_reaches_players_and_leaves_their_versions_gapless():
     game_id, white, black, _, _ = await matched_chess_game()
     _, spectator_token = await make_guest()
     spectator = await connect(f"/ws/game/{game_id}/", token=spectator_token)
     await spectator.receive_json_from(timeout=3)
     await white.send_json_to({"type": "chat", "message": "good luck"})
-    await spectator.send_json_to({"type": "chat", "message": "nice opening"})
     first = await receive_until(black, lambda m: m["type"] == "chat")
+    await spectator.send_json_to({"type": "chat", "message": "play Qh5"})
+    spectator_chat = await receive_until(spectator, lambda m: m["type"] == "chat" and m["room"] == "spectator")
+    assert spectator_chat["message"] == "play Qh5" and "v" not in spectator_chat
+    await white.send_json_to({"type": "chat", "message": "have fun"})
     second = await receive_until(black, lambda m: m["type"] == "chat")
-    assert {(first["message"], first["room"]), (second["message"], second["room"])} == {
-        ("good luck", "player"),
-        ("nice opening", "spectator"),
-    }
+    assert (first["message"], first["room"], second["message"]) == ("good luck", "player", "have fun")
+    assert second["v"] == first["v"] + 1
+    # Spectators read the players' chat too.
+    assert (await receive_until(spectator, lambda m: m["type"] == "chat"))["message"] == "have fun"
     await close_all(white, black, spectator)
 
 

@@ -1,6 +1,7 @@
 """`runworker` as Channels has it, plus the engine's lifecycle when it serves `game_engine`:
 the engine starts with the process (so GET /healthz sees it before any message arrives), and
-SIGTERM/SIGINT stop it cleanly (Channels' own worker dies at once on SIGTERM)."""
+SIGTERM/SIGINT stop it without losing what players sent (Channels' own worker dies at once on
+SIGTERM, and cancelling its `handle()` would leave its listeners running)."""
 
 import asyncio
 import logging
@@ -13,24 +14,51 @@ from engine import runtime
 
 logger = logging.getLogger("kogame.engine")
 
-ENGINE_CHANNEL = "game_engine"
+# How long a stopping worker waits for the messages it already took off the channel to reach
+# the engine's inbox.
+HAND_OVER_SECONDS = 2.0
 
 
 class EngineWorker(Worker):
+    listeners: list[asyncio.Task]
+
     async def arun(self) -> None:
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        self.listeners = []
         serving = asyncio.ensure_future(super().arun())
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
+        logger.info("worker stopping")
+        # First stop taking messages: what is still on the channel waits there for the next
+        # worker (a message popped mid-cancel is restored from channels-redis' backup queue).
+        for listener in self.listeners:
+            listener.cancel()
+        await self._hand_over_taken_messages()
         serving.cancel()
         stopping.cancel()
-        logger.info("worker stopping")
+        # Then the engine handles everything it accepted, saves, sends, and stops.
         await loop.run_in_executor(None, runtime.stop_engine)
+        logger.info("worker stopped")
         if serving.done() and not serving.cancelled() and serving.exception():
             raise serving.exception()
+
+    async def handle(self) -> None:
+        self.listeners = [asyncio.ensure_future(self.listener(channel)) for channel in self.channels]
+        await asyncio.wait(self.listeners)
+        for listener in self.listeners:
+            if not listener.cancelled():
+                listener.result()
+
+    async def _hand_over_taken_messages(self) -> None:
+        deadline = asyncio.get_running_loop().time() + HAND_OVER_SECONDS
+        while any(not details["input_queue"].empty() for details in self.application_instances.values()):
+            if asyncio.get_running_loop().time() > deadline:
+                logger.error("stopped with messages not handed to the engine")
+                return
+            await asyncio.sleep(0.01)
 
     async def listener(self, channel: str) -> None:
         # Channels' listener raises on a message without a type, which kills the worker.
@@ -48,6 +76,6 @@ class Command(ChannelsRunworker):
     worker_class = EngineWorker
 
     def handle(self, *args, **options):
-        if ENGINE_CHANNEL in options["channels"]:
+        if runtime.ENGINE_CHANNEL in options["channels"]:
             runtime.start_engine(own_loop=True, recover=True)
         super().handle(*args, **options)
