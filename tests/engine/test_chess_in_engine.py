@@ -104,8 +104,9 @@ def test_the_engine_ends_a_game_on_time_within_one_tick_without_any_claim(engine
     play(engine, "white_player", "e2e4")
     clock.now += 1.0
     play(engine, "black_player", "e7e5")
-    # White's clock started with black's move: it runs out 15 s later.
-    flag_at = clock.now + 15.0
+    # White's clock started with black's move: it runs out 15 s later, and its flag falls after
+    # a grace of its lag quota (630 ms in 0.25+0).
+    flag_at = clock.now + 15.0 + 0.63
     while clock.now < flag_at + 1.0:
         clock.now += 0.015625  # exact in binary floating point
         engine.pump()
