@@ -78,6 +78,8 @@ class ChessGame:
     status: str = "started"  # "started", "white_wins", "black_wins", "draw", "aborted"
     reason: str | None = None
     winner: str | None = None  # "white" / "black" when someone won
+    # Both sides' remaining ms when the game ended, e.g. 0 for the side that lost on time.
+    final_clock: dict[str, int] | None = None
     moves: list[MoveRecord] = field(default_factory=list)
     # Pending offers, by color of the offering side.
     draw_offer: str | None = None
@@ -233,7 +235,7 @@ def snapshot(game: ChessGame, now: float) -> dict:
 def result(game: ChessGame) -> dict | None:
     if game.status == "started":
         return None
-    return {"status": game.status, "reason": game.reason, "winner": game.winner}
+    return {"status": game.status, "reason": game.reason, "winner": game.winner, "clock": dict(game.final_clock)}
 
 
 # --------------------------------------------------------------------------- moves
@@ -507,6 +509,7 @@ def _end(
     game.draw_offer = None
     game.takeback_offer = None
     game.clock.stop(now)
+    game.final_clock = _clock_pair(game, now)
     return {"type": "gameEnd", "status": game.status, "reason": reason, "winner": winner}
 
 

@@ -242,7 +242,12 @@ def test_checkmate():
     assert events[0]["san"] == "Qh4#"
     assert events[0]["clock"]["running"] is None
     assert_ended(events, "black_wins", "checkmate", "black")
-    assert result(game) == {"status": "black_wins", "reason": "checkmate", "winner": "black"}
+    assert result(game) == {
+        "status": "black_wins",
+        "reason": "checkmate",
+        "winner": "black",
+        "clock": {"white": 180_000 - 1_000 + 2_000, "black": 180_000 - 7_000 + 2_000},
+    }
     snap = snapshot(game, 10.0)
     assert snap["legal_moves"] == [] and snap["check"] is True
     assert snap["status"] == "black_wins" and snap["reason"] == "checkmate"
@@ -296,6 +301,7 @@ def test_the_flag_falls_when_the_grace_past_zero_has_run_out():
     assert on_tick(game, 63.169) == []
     assert on_tick(game, 63.17) == TIMEOUT_BLACK_WINS
     assert snapshot(game, 500.0)["clock"] == {"white": 0, "black": 60_000, "running": None}
+    assert result(game)["clock"] == {"white": 0, "black": 60_000}
     assert on_tick(game, 63.22) == []
     assert_refused(game, WHITE, {"type": "move", "uci": "g1f3"}, "game_over")
 
@@ -382,7 +388,12 @@ def test_first_move_abort_for_white():
     assert on_tick(game, 124.999) == []
     assert snapshot(game, 124.999)["first_move_ms_left"] == 1
     assert_ended(on_tick(game, 125.0), "aborted", "aborted", None)
-    assert result(game) == {"status": "aborted", "reason": "aborted", "winner": None}
+    assert result(game) == {
+        "status": "aborted",
+        "reason": "aborted",
+        "winner": None,
+        "clock": {"white": 180_000, "black": 180_000},
+    }
 
 
 def test_first_move_abort_for_black():
