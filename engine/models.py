@@ -35,6 +35,10 @@ class Game(models.Model):
     )
     # Final scores and the last event version, so a finished game can be shown without the engine.
     result = models.JSONField(null=True, blank=True)
+    # Chess: each side's remaining ms when the game ended (0 for a flagged side). Null while the
+    # game is live, for Snake, for games ended before these were saved, and for engine errors.
+    final_white_ms = models.PositiveBigIntegerField(null=True, blank=True)
+    final_black_ms = models.PositiveBigIntegerField(null=True, blank=True)
     players = models.ManyToManyField(django_settings.AUTH_USER_MODEL, through="GamePlayer", related_name="games")
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -46,7 +50,12 @@ class Game(models.Model):
                 fields=["kind"],
                 condition=models.Q(mode="arena", status="started"),
                 name="one_live_arena_per_kind",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(final_white_ms__isnull=True, final_black_ms__isnull=True)
+                | models.Q(final_white_ms__isnull=False, final_black_ms__isnull=False),
+                name="final_clocks_together",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -32,16 +32,18 @@ def _chess_summary(game: Game, usernames: list[str]) -> dict:
     moves = list(game.chess_moves.order_by("ply"))
     starting_ms = TimeControl.parse(game.settings["tc"]).starting_ms
     last = moves[-1] if moves else None
+    if game.final_white_ms is not None:
+        clock = {"white": game.final_white_ms, "black": game.final_black_ms}
+    else:
+        # Live, or ended without final clocks saved (older games, engine errors).
+        clock = {"white": last.white_ms if last else starting_ms, "black": last.black_ms if last else starting_ms}
     return {
         "tc": game.settings["tc"],
         "white": {"username": usernames[0]},
         "black": {"username": usernames[1]},
         "moves": [move.uci for move in moves],
         "sans": [move.san for move in moves],
-        "clock": {
-            "white": last.white_ms if last else starting_ms,
-            "black": last.black_ms if last else starting_ms,
-        },
+        "clock": clock,
         "clock_history": [{"white": move.white_ms, "black": move.black_ms} for move in moves],
         "pgn_url": f"/api/games/{game.id}/pgn",
     }

@@ -80,7 +80,9 @@ def game_record_end(
     winner_username: str | None,
     scores: dict[str, int],
     last_v: int,
+    final_clock: dict[str, int] | None = None,
 ) -> Game | None:
+    """Saves how a game ended; `final_clock` is chess' {"white": ms, "black": ms} at the end."""
     game = Game.objects.select_for_update().filter(pk=game_id).first()
     if game is None:
         return None
@@ -89,6 +91,8 @@ def game_record_end(
     game.winner = User.objects.filter(username=winner_username).first() if winner_username else None
     game.result = {"scores": scores, "last_v": last_v}
     game.ended_at = timezone.now()
+    if final_clock is not None:
+        game.final_white_ms, game.final_black_ms = final_clock["white"], final_clock["black"]
     game.full_clean()
     game.save()
     for seat in game.seats.select_related("user"):

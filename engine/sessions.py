@@ -23,6 +23,8 @@ class Outcome:
     # The winning user, for the database.
     winner_username: str | None = None
     scores: dict[str, int] = field(default_factory=dict)
+    # Chess: both sides' remaining ms when the game ended ({"white": ms, "black": ms}).
+    final_clock: dict[str, int] | None = None
 
 
 class IntentRefused(Exception):
@@ -205,7 +207,13 @@ class ChessSession:
             return None
         winner = result["winner"]
         winner_username = {"white": self.game.white, "black": self.game.black}.get(winner)
-        return Outcome(status=result["status"], reason=result["reason"], winner=winner, winner_username=winner_username)
+        return Outcome(
+            status=result["status"],
+            reason=result["reason"],
+            winner=winner,
+            winner_username=winner_username,
+            final_clock=result["clock"],
+        )
 
 
 SessionFactory = Callable[..., GameSession]

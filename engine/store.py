@@ -75,6 +75,7 @@ class DatabaseResultStore:
                 winner_username=outcome.winner_username,
                 scores=outcome.scores,
                 last_v=last_v,
+                final_clock=outcome.final_clock,
             )
         except Exception:
             logger.exception("could not save the end of game %s", game_id)

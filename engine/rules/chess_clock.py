@@ -40,6 +40,11 @@ _FIRST_MOVE_TIMEOUT_MS = {
 # Lichess starts an increment-only game ("0+1") with the increment, but never less than 3 s,
 # so the first clocked move is not lost on time before it can be played.
 _INCREMENT_ONLY_MIN_START_MS = 3_000
+# Lichess does not flag a side the moment its clock reads 0: a move may be on its way that lag
+# compensation will still bring in under the time. scalachess `Clock.outOfTime(c, withGrace =
+# true)`, which lila's round actor runs before every move and its flag sweeper uses, waits until
+# `remaining <= elapsed - min(lag quota, 2 s)`: a grace of the side's lag quota, at most 2 s.
+MAX_FLAG_GRACE_MS = 2_000
 
 
 @dataclass(frozen=True)
@@ -140,9 +145,13 @@ class LagQuota:
         gain_ms = min(1000, round((tc.estimated_seconds * 2 / 5 + 15) * 10))
         return cls(gain_ms=gain_ms, quota_ms=3 * gain_ms, max_ms=7 * gain_ms)
 
+    def allowance(self, lag_ms: int) -> int:
+        """The ms a move made with `lag_ms` of lag would be refunded now."""
+        return min(max(int(lag_ms), 0), self.quota_ms)
+
     def compensate(self, lag_ms: int) -> int:
         """Record a move made with `lag_ms` of lag; return the ms refunded for it."""
-        comp = min(max(int(lag_ms), 0), self.quota_ms)
+        comp = self.allowance(lag_ms)
         self.quota_ms = min(self.quota_ms - comp + self.gain_ms, self.max_ms)
         return comp
 
@@ -180,23 +189,32 @@ class ChessClock:
             stored -= self.elapsed_ms(now)
         return max(0, stored)
 
+    def move_charge_ms(self, color: str, now: float, lag_ms: int = 0) -> int:
+        """What a move by the running `color` at `now` would be charged: the elapsed time minus
+        its lag compensation. The refund is capped at the elapsed time: a move cannot earn
+        time, so quota spent beyond that would be wasted."""
+        elapsed = self.elapsed_ms(now)
+        return elapsed - self.lag[color].allowance(min(lag_ms, elapsed))
+
+    def move_in_time(self, color: str, now: float, lag_ms: int = 0) -> bool:
+        """Whether a move by the running `color` at `now` beats its flag, lag compensation
+        deducted (scalachess Clock.step: the move time must stay below the remaining time)."""
+        return self.move_charge_ms(color, now, lag_ms) < self._stored(color)
+
     def press(self, color: str, now: float, lag_ms: int = 0) -> int:
         """`color` completed its move at `now`: charge its time, add the increment, run the
         opponent. Returns the ms charged, i.e. elapsed time minus lag compensation.
 
-        The lag refunded is capped at the elapsed time: a move cannot earn time, so quota
-        spent beyond that would be wasted.
+        A move that is not `move_in_time` cannot be pressed: it loses on time instead.
         """
         _check_color(color)
         if self.running != color:
             raise ValueError(f"{color}'s clock is not running")
+        if not self.move_in_time(color, now, lag_ms):
+            raise ValueError(f"{color}'s move came after its flag")
         elapsed = self.elapsed_ms(now)
         spent = elapsed - self.lag[color].compensate(min(lag_ms, elapsed))
-        remaining = max(0, self._stored(color) - spent)
-        # As on Lichess, a move that arrives after the flag earns no increment.
-        if remaining > 0:
-            remaining += self.tc.increment_ms
-        self._store(color, remaining)
+        self._store(color, self._stored(color) - spent + self.tc.increment_ms)
         self.running = _other(color)
         self.since = now
         return spent
@@ -211,16 +229,18 @@ class ChessClock:
         self._settle(now)  # so time given to a side already at 0 is not eaten by its past overrun
         self._store(color, self._stored(color) + ms)
 
-    def flagged(self, now: float) -> str | None:
-        """The running side if its time has run out at `now`."""
-        if self.running is not None and self.remaining_ms(self.running, now) == 0:
-            return self.running
-        return None
+    def flag_grace_ms(self, color: str) -> int:
+        """How long past 0 `color`'s flag waits for a move still on its way (see MAX_FLAG_GRACE_MS)."""
+        return min(self.lag[color].quota_ms, MAX_FLAG_GRACE_MS)
 
-    def ms_until_flag(self, now: float) -> int | None:
+    def flagged(self, now: float) -> str | None:
+        """The running side if its time and its flag grace have run out at `now`."""
         if self.running is None:
             return None
-        return self.remaining_ms(self.running, now)
+        elapsed_past_grace_ms = max(0, self.elapsed_ms(now) - self.flag_grace_ms(self.running))
+        if self._stored(self.running) <= elapsed_past_grace_ms:
+            return self.running
+        return None
 
     def snapshot(self, now: float) -> dict:
         return {

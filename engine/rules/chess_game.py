@@ -78,6 +78,8 @@ class ChessGame:
     status: str = "started"  # "started", "white_wins", "black_wins", "draw", "aborted"
     reason: str | None = None
     winner: str | None = None  # "white" / "black" when someone won
+    # Both sides' remaining ms when the game ended, e.g. 0 for the side that lost on time.
+    final_clock: dict[str, int] | None = None
     moves: list[MoveRecord] = field(default_factory=list)
     # Pending offers, by color of the offering side.
     draw_offer: str | None = None
@@ -158,10 +160,12 @@ def handle(game: ChessGame, username: str, intent: dict, now: float, lag_ms: int
 
     Raises ChessError, changing nothing, when the intent is refused.
 
-    Time is checked before the intent: if at `now` the running side has flagged, or a first
-    move is overdue, the game ends exactly as on_tick would have ended it, the intent is
-    dropped (it came too late) and the events of that end are returned. A move made on the
-    flag therefore loses on time; lag compensation only applies to moves that arrived in time.
+    Time is checked before the intent: if at `now` the running side has flagged (its flag
+    grace included, see chess_clock.MAX_FLAG_GRACE_MS), or a first move is overdue, the game
+    ends exactly as on_tick would have ended it, the intent is dropped (it came too late) and
+    the events of that end are returned. A move that arrives within the grace counts if its
+    lag compensation brings its time under the mover's remaining time; otherwise it loses on
+    time and is not played.
     """
     kind = intent.get("type") if isinstance(intent, dict) else None
     if not isinstance(kind, str) or (kind != "move" and kind not in _ACTIONS):
@@ -231,7 +235,7 @@ def snapshot(game: ChessGame, now: float) -> dict:
 def result(game: ChessGame) -> dict | None:
     if game.status == "started":
         return None
-    return {"status": game.status, "reason": game.reason, "winner": game.winner}
+    return {"status": game.status, "reason": game.reason, "winner": game.winner, "clock": dict(game.final_clock)}
 
 
 # --------------------------------------------------------------------------- moves
@@ -248,6 +252,10 @@ def _move(game: ChessGame, color: str, uci: object, now: float, lag_ms: int) -> 
         raise ChessError("illegal_move", f"illegal move {uci!r}")
 
     ply = len(game.moves) + 1
+    # Arrived within the flag grace, but its lag compensation does not cover the overrun: as in
+    # lila (scalachess Clock.step stops the clock, the round ends Flagged), it is not played.
+    if ply > _PLIES_BEFORE_CLOCK and not game.clock.move_in_time(color, now, lag_ms):
+        return [_time_forfeit(game, color, now)]
     spent_ms = lag_comp_ms = 0
     if ply == _PLIES_BEFORE_CLOCK:
         game.clock.start(_other(color), now)
@@ -476,14 +484,19 @@ def _check_time(game: ChessGame, now: float) -> list[dict]:
     """End the started game if a flag has fallen or a first move is overdue at `now`."""
     flagged = game.clock.flagged(now)
     if flagged is not None:
-        winner = _other(flagged)
-        # FIDE/Lichess: running out of time is a draw when the opponent could never mate.
-        if game.board.has_insufficient_material(_CHESS_COLOR[winner]):
-            return [_end(game, None, "timeout", now)]
-        return [_end(game, winner, "timeout", now)]
+        return [_time_forfeit(game, flagged, now)]
     if len(game.moves) < _PLIES_BEFORE_CLOCK and _first_move_ms_left(game, now) == 0:
         return [_end(game, None, "aborted", now, status="aborted")]
     return []
+
+
+def _time_forfeit(game: ChessGame, flagged: str, now: float) -> dict:
+    """End the game lost on time by `flagged`; return its gameEnd event."""
+    winner = _other(flagged)
+    # FIDE/Lichess: running out of time is a draw when the opponent could never mate.
+    if game.board.has_insufficient_material(_CHESS_COLOR[winner]):
+        return _end(game, None, "timeout", now)
+    return _end(game, winner, "timeout", now)
 
 
 def _end(
@@ -496,6 +509,7 @@ def _end(
     game.draw_offer = None
     game.takeback_offer = None
     game.clock.stop(now)
+    game.final_clock = _clock_pair(game, now)
     return {"type": "gameEnd", "status": game.status, "reason": reason, "winner": winner}
 
 

@@ -104,8 +104,9 @@ def test_the_engine_ends_a_game_on_time_within_one_tick_without_any_claim(engine
     play(engine, "white_player", "e2e4")
     clock.now += 1.0
     play(engine, "black_player", "e7e5")
-    # White's clock started with black's move: it runs out 15 s later.
-    flag_at = clock.now + 15.0
+    # White's clock started with black's move: it runs out 15 s later, and its flag falls after
+    # a grace of its lag quota (630 ms in 0.25+0).
+    flag_at = clock.now + 15.0 + 0.63
     while clock.now < flag_at + 1.0:
         clock.now += 0.015625  # exact in binary floating point
         engine.pump()
@@ -116,6 +117,21 @@ def test_the_engine_ends_a_game_on_time_within_one_tick_without_any_claim(engine
     assert flag_at <= clock.now <= flag_at + ChessSession.period
     (game_id, outcome, _), = store.ended
     assert (game_id, outcome.winner_username) == ("c1", "black_player")
+    assert outcome.final_clock == {"white": 0, "black": 15_000}
+
+
+def test_a_resignation_saves_the_clocks_of_the_moment_it_came(engine, clock, broadcaster, store):
+    start_chess(engine, tc="0.25+0")
+    play(engine, "white_player", "e2e4")
+    play(engine, "black_player", "e7e5")
+    clock.now += 4.0
+    engine.submit(
+        {"type": "engine.intent", "game_id": "c1", "username": "white_player", "intent": {"type": "resign"}, "reply_channel": "r"}
+    )
+    engine.pump()
+    (_, outcome, _), = store.ended
+    assert outcome.final_clock == {"white": 11_000, "black": 15_000}
+    assert engine.game_state(engine.games["c1"])["clock"] == {"white": 11_000, "black": 15_000, "running": None}
 
 
 def test_a_game_whose_first_move_never_comes_is_aborted(engine, clock, broadcaster):

@@ -78,3 +78,28 @@ def test_chess_summary_shows_the_clocks_players_start_with(client):
     # Increment-only controls start each clock at max(increment, 3 s), as the engine does.
     assert summary["clock"] == {"white": 3000, "black": 3000}
     assert summary["tc"] == "0+1" and summary["moves"] == []
+
+
+def test_chess_game_lost_on_time_answers_its_clocks_at_the_end(client):
+    white, black = services.guest_create(), services.guest_create()
+    game = game_services.game_create(kind="chess", users=[white, black], settings={"tc": "1+0"})
+    moves = [("e2e4", 60_000, 60_000), ("e7e5", 60_000, 60_000), ("g1f3", 45_000, 60_000)]
+    game_services.engine_records_save(
+        records=[
+            (game.id, {"op": "move", "ply": ply, "uci": uci, "san": uci, "white_ms": white_ms, "black_ms": black_ms, "spent_ms": 0, "lag_comp_ms": 0, "v": ply})
+            for ply, (uci, white_ms, black_ms) in enumerate(moves, start=1)
+        ]
+    )
+    game_services.game_record_end(
+        game_id=game.id,
+        status="white_wins",
+        reason="timeout",
+        winner_username=white.username,
+        scores={},
+        last_v=4,
+        final_clock={"white": 45_000, "black": 0},
+    )
+    summary = client.get(f"/api/games/{game.id}").json()
+    assert (summary["status"], summary["reason"], summary["winner"]) == ("white_wins", "timeout", white.username)
+    assert summary["clock"] == {"white": 45_000, "black": 0}
+    assert summary["clock_history"][-1] == {"white": 45_000, "black": 60_000}

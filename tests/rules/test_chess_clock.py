@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.rules.chess_clock import ChessClock, LagQuota, TimeControl
+from engine.rules.chess_clock import MAX_FLAG_GRACE_MS, ChessClock, LagQuota, TimeControl
 
 # --------------------------------------------------------------------------- TimeControl
 
@@ -170,7 +170,6 @@ def test_nothing_runs_before_start():
     c = clock()
     assert c.snapshot(1_000.0) == {"white": 180_000, "black": 180_000, "running": None}
     assert c.flagged(1_000.0) is None
-    assert c.ms_until_flag(1_000.0) is None
     assert c.elapsed_ms(1_000.0) == 0
 
 
@@ -179,7 +178,6 @@ def test_start_runs_only_the_started_side():
     c.start("white", 10.0)
     assert c.snapshot(12.5) == {"white": 177_500, "black": 180_000, "running": "white"}
     assert c.elapsed_ms(12.5) == 2_500
-    assert c.ms_until_flag(12.5) == 177_500
 
 
 def test_press_charges_adds_increment_and_switches():
@@ -220,22 +218,52 @@ def test_press_by_the_side_not_running_is_a_programming_error():
         c.start("red", 1.0)
 
 
-def test_flag_falls_exactly_when_time_runs_out():
-    c = clock("1+0")
+def test_flag_falls_when_the_grace_past_zero_runs_out():
+    c = clock("1+0")  # lag quota 1170 ms: the grace
     c.start("white", 2.0)
-    assert c.remaining_ms("white", 61.999) == 1
-    assert c.flagged(61.999) is None
-    assert c.flagged(62.0) == "white"
-    assert c.ms_until_flag(62.0) == 0
+    assert c.remaining_ms("white", 62.0) == 0
+    assert c.flagged(62.0) is None
+    assert c.flagged(63.169) is None
+    assert c.flagged(63.17) == "white"
     assert c.remaining_ms("white", 100.0) == 0  # never below 0
     assert c.flagged(100.0) == "white"
 
 
-def test_no_increment_for_a_move_after_the_flag():
+def test_flag_grace_is_the_movers_lag_quota_capped_at_2_s():
+    c = clock("1+0")  # gain 390, quota 1170
+    assert c.flag_grace_ms("white") == 1_170
+    c.start("white", 0.0)
+    c.press("white", 1.0, lag_ms=1_000)  # quota 1170 - 1000 + 390
+    assert c.flag_grace_ms("white") == 560
+    assert c.flag_grace_ms("black") == 1_170
+    c = clock("3+2")  # gain 1000, quota 3000
+    assert c.flag_grace_ms("white") == MAX_FLAG_GRACE_MS == 2_000
+    c.start("white", 0.0)
+    for second in range(1, 9):
+        c.press(c.running, float(second))  # no lag: each move adds a gain, up to 7000
+    assert c.lag["white"].quota_ms == 7_000
+    assert c.flag_grace_ms("white") == 2_000
+
+
+def test_a_move_in_the_grace_is_in_time_when_its_lag_compensation_covers_the_overrun():
+    c = clock("1+0")  # quota 1170
+    c.start("white", 0.0)
+    assert c.move_in_time("white", 59.999)
+    assert not c.move_in_time("white", 60.0)
+    assert not c.move_in_time("white", 60.5, lag_ms=500)  # charged exactly 60 s: the flag
+    assert c.move_in_time("white", 60.5, lag_ms=501)
+    assert not c.move_in_time("white", 61.2, lag_ms=5_000)  # at most 1170 ms refunded
+    assert c.lag["white"].quota_ms == 1_170  # asking changes nothing
+    assert c.press("white", 60.5, lag_ms=800) == 59_700
+    assert c.white_ms == 300
+
+
+def test_press_of_a_move_not_in_time_is_a_programming_error():
     c = clock("1+2")
     c.start("white", 0.0)
-    c.press("white", 61.0)
-    assert c.white_ms == 0
+    with pytest.raises(ValueError, match="flag"):
+        c.press("white", 61.0)
+    assert c.running == "white" and c.white_ms == 60_000
 
 
 def test_elapsed_time_is_rounded_to_the_nearest_ms():
@@ -258,7 +286,6 @@ def test_stop_freezes_both_clocks():
     c.stop(3.0)
     assert c.snapshot(3.0) == c.snapshot(500.0) == {"white": 177_000, "black": 180_000, "running": None}
     assert c.flagged(500.0) is None
-    assert c.ms_until_flag(500.0) is None
 
 
 def test_add_ms_to_either_side():

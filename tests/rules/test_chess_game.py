@@ -242,7 +242,12 @@ def test_checkmate():
     assert events[0]["san"] == "Qh4#"
     assert events[0]["clock"]["running"] is None
     assert_ended(events, "black_wins", "checkmate", "black")
-    assert result(game) == {"status": "black_wins", "reason": "checkmate", "winner": "black"}
+    assert result(game) == {
+        "status": "black_wins",
+        "reason": "checkmate",
+        "winner": "black",
+        "clock": {"white": 180_000 - 1_000 + 2_000, "black": 180_000 - 7_000 + 2_000},
+    }
     snap = snapshot(game, 10.0)
     assert snap["legal_moves"] == [] and snap["check"] is True
     assert snap["status"] == "black_wins" and snap["reason"] == "checkmate"
@@ -282,31 +287,47 @@ def test_fivefold_repetition():
 # --------------------------------------------------------------------------- time
 
 
-def test_flag_falls_exactly_on_time():
+# 1+0 (Lichess gain 390 ms): each side's lag quota starts at 1170 ms, and so does its flag grace.
+TIMEOUT_BLACK_WINS = [{"type": "gameEnd", "status": "black_wins", "reason": "timeout", "winner": "black"}]
+# The engine ticks chess games at 20 Hz.
+TICK = 0.05
+
+
+def test_the_flag_falls_when_the_grace_past_zero_has_run_out():
     game = make("1+0")
     two_plies(game)  # white runs from t=2 with 60 s
-    assert on_tick(game, 61.999) == []
-    assert snapshot(game, 61.999)["clock"]["white"] == 1
-    events = on_tick(game, 62.0)
-    assert events == [{"type": "gameEnd", "status": "black_wins", "reason": "timeout", "winner": "black"}]
+    assert on_tick(game, 62.0) == []
+    assert snapshot(game, 62.0)["clock"]["white"] == 0
+    assert on_tick(game, 63.169) == []
+    assert on_tick(game, 63.17) == TIMEOUT_BLACK_WINS
     assert snapshot(game, 500.0)["clock"] == {"white": 0, "black": 60_000, "running": None}
-    assert on_tick(game, 62.05) == []
+    assert result(game)["clock"] == {"white": 0, "black": 60_000}
+    assert on_tick(game, 63.22) == []
     assert_refused(game, WHITE, {"type": "move", "uci": "g1f3"}, "game_over")
 
 
-def test_flag_just_after():
+def test_a_move_within_the_grace_is_accepted_with_its_lag_compensation():
     game = make("1+0")
     two_plies(game)
-    assert_ended(on_tick(game, 62.001), "black_wins", "timeout", "black")
+    events = move(game, "g1f3", 62.5, lag_ms=800)  # 500 ms past zero, 800 ms refunded
+    assert (events[0]["type"], events[0]["lag_comp_ms"]) == ("move", 800)
+    assert events[0]["clock"] == {"white": 300, "black": 60_000, "running": "black"}
+    assert on_tick(game, 63.17) == [] and game.status == "started"
 
 
-def test_a_move_on_the_flag_loses_on_time():
+def test_a_move_within_the_grace_that_its_lag_does_not_cover_loses_on_time():
     game = make("1+0")
     two_plies(game)
     fen = game.board.fen()
-    events = move(game, "g1f3", 62.0, lag_ms=500)
-    assert events == [{"type": "gameEnd", "status": "black_wins", "reason": "timeout", "winner": "black"}]
-    assert game.board.fen() == fen
+    assert move(game, "g1f3", 62.5, lag_ms=500) == TIMEOUT_BLACK_WINS  # charged exactly 60 s
+    assert game.board.fen() == fen and len(game.moves) == 2
+    assert snapshot(game, 70.0)["clock"] == {"white": 0, "black": 60_000, "running": None}
+
+
+def test_a_move_after_the_grace_loses_on_time_whatever_its_lag():
+    game = make("1+0")
+    two_plies(game)
+    assert move(game, "g1f3", 63.17, lag_ms=1_170) == TIMEOUT_BLACK_WINS
 
 
 def test_a_move_just_before_the_flag_counts():
@@ -316,23 +337,50 @@ def test_a_move_just_before_the_flag_counts():
     assert events[0]["clock"] == {"white": 1, "black": 60_000, "running": "black"}
 
 
+def test_the_grace_shrinks_with_the_lag_quota_spent():
+    game = make("1+0")
+    two_plies(game)
+    move(game, "g1f3", 3.0, lag_ms=1_000)  # all 1000 ms refunded: quota 1170 - 1000 + 390
+    move(game, "g8f6", 4.0)  # white runs from t=4 with 60 s
+    assert on_tick(game, 64.559) == []
+    assert on_tick(game, 64.56) == TIMEOUT_BLACK_WINS
+
+
+def test_the_grace_never_exceeds_2_s():
+    game = make("3+2")  # lag quota 3000 ms
+    two_plies(game)  # white runs from t=2 with 180 s
+    assert on_tick(game, 183.999) == []
+    assert on_tick(game, 184.0) == TIMEOUT_BLACK_WINS
+
+
+@pytest.mark.parametrize("phase", [0.0, 0.013, 0.049])
+def test_the_flag_falls_within_one_tick_after_the_grace(phase):
+    game = make("1+0")
+    two_plies(game)
+    flag_due = 62.0 + 1.17
+    now = 2.0 + phase
+    while not on_tick(game, now):
+        now += TICK
+    assert flag_due <= now < flag_due + TICK
+
+
 def test_black_flags():
     game = make("1+0")
     play(game, ["e2e4", "e7e5", "g1f3"])  # black runs from t=3
-    assert on_tick(game, 62.999) == []
-    assert_ended(on_tick(game, 63.0), "white_wins", "timeout", "white")
+    assert on_tick(game, 64.169) == []
+    assert_ended(on_tick(game, 64.17), "white_wins", "timeout", "white")
 
 
 def test_timeout_is_a_draw_when_the_winner_cannot_mate():
     game = make("1+0", fen="4k3/8/8/8/8/8/8/3QK3 w - - 0 1")
     play(game, ["d1d2", "e8e7"])  # white (with the queen) runs from t=2
-    assert_ended(on_tick(game, 62.0), "draw", "timeout", None)
+    assert_ended(on_tick(game, 63.17), "draw", "timeout", None)
 
 
 def test_timeout_win_when_the_winner_can_mate():
     game = make("1+0", fen="4k3/8/8/8/8/8/8/3QK3 w - - 0 1")
     play(game, ["d1d2", "e8e7", "d2d3"])  # black (bare king) runs from t=3
-    assert_ended(on_tick(game, 63.0), "white_wins", "timeout", "white")
+    assert_ended(on_tick(game, 64.17), "white_wins", "timeout", "white")
 
 
 def test_first_move_abort_for_white():
@@ -340,7 +388,12 @@ def test_first_move_abort_for_white():
     assert on_tick(game, 124.999) == []
     assert snapshot(game, 124.999)["first_move_ms_left"] == 1
     assert_ended(on_tick(game, 125.0), "aborted", "aborted", None)
-    assert result(game) == {"status": "aborted", "reason": "aborted", "winner": None}
+    assert result(game) == {
+        "status": "aborted",
+        "reason": "aborted",
+        "winner": None,
+        "clock": {"white": 180_000, "black": 180_000},
+    }
 
 
 def test_first_move_abort_for_black():
