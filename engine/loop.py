@@ -85,13 +85,17 @@ def spectators_group_name(game_id: str) -> str:
 
 
 def end_event(outcome: Outcome) -> dict:
-    return {
+    event = {
         "type": "gameEnd",
         "status": outcome.status,
         "reason": outcome.reason,
         "winner": outcome.winner,
         "scores": outcome.scores,
     }
+    if outcome.final_clock is not None:
+        # Chess: the clocks as they stopped, so no client keeps its own estimate.
+        event["clock"] = {**outcome.final_clock, "running": None}
+    return event
 
 
 @dataclass
@@ -581,8 +585,9 @@ class GameEngine(threading.Thread):
             "game": game.session.kind,
             "game_id": game.game_id,
             "mode": game.mode,
-            "status": game.outcome.status if game.outcome else "started",
             **game.session.snapshot(self.clock()),
+            # After the snapshot: an outcome the loop imposed (engine_error) overrides the rules' view.
+            "status": game.outcome.status if game.outcome else "started",
         }
         if game.outcome is not None:
             state["result"] = {"reason": game.outcome.reason, "winner": game.outcome.winner, "scores": game.outcome.scores}

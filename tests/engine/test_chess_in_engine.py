@@ -114,6 +114,7 @@ def test_the_engine_ends_a_game_on_time_within_one_tick_without_any_claim(engine
             break
     end = broadcaster.group_events("c1")[-1]
     assert (end["type"], end["status"], end["reason"], end["winner"]) == ("gameEnd", "black_wins", "timeout", "black")
+    assert end["clock"] == {"white": 0, "black": 15_000, "running": None}
     assert flag_at <= clock.now <= flag_at + ChessSession.period
     (game_id, outcome, _), = store.ended
     assert (game_id, outcome.winner_username) == ("c1", "black_player")
