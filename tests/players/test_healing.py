@@ -1,0 +1,92 @@
+"""Lost messages heal: events a socket missed, a lost match_found, an unanswered sync, and the
+end of a game no engine could resume."""
+
+import pytest
+from channels.layers import get_channel_layer
+
+from engine import runtime
+from engine.loop import group_name
+from tests.conftest import eventually
+from tests.players.test_chess_consumers import close_all, matched_chess_game
+from tests.players.test_consumers import QUICK, connect, make_guest, receive_until, started_game
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_an_event_lost_on_the_way_reaches_the_socket_after_the_games_head_is_announced():
+    game_id, white, black, state, _ = await matched_chess_game()
+    last_v = state["v"]
+    while not await black.receive_nothing(timeout=0.3):
+        last_v = (await black.receive_json_from())["v"]
+    layer = get_channel_layer()
+    group = group_name(game_id)
+    members = dict(layer.groups[group])
+    # Both sockets miss the move, as when channels-redis loses a message.
+    del layer.groups[group]
+    uci = state["legal_moves"][0]
+    broadcaster = runtime._broadcaster
+    sent_before = broadcaster.sent
+    await white.send_json_to({"type": "move", "uci": uci})
+
+    async def move_sent():
+        return broadcaster.sent > sent_before
+
+    await eventually(move_sent)
+    layer.groups[group] = members
+    # The engine announces its head once the game is quiet; each socket sees the gap and resyncs.
+    moved = await receive_until(black, lambda m: m["type"] == "move", timeout=3)
+    assert (moved["uci"], moved["v"]) == (uci, last_v + 1)
+    assert (await receive_until(white, lambda m: m["type"] == "move", timeout=3))["v"] == moved["v"]
+    await close_all(white, black)
+
+
+async def test_a_lost_match_found_is_found_by_the_seats_next_poll(monkeypatch):
+    layer = get_channel_layer()
+    real_send = layer.send
+
+    async def send_losing_matches(channel, message):
+        if message.get("type") != "queue.match_found":
+            await real_send(channel, message)
+
+    monkeypatch.setattr(layer, "send", send_losing_matches)
+    (_, one_token), (_, two_token) = await make_guest(), await make_guest()
+    first = await connect("/ws/queue/?game=chess&tc=1%2B0", token=one_token)
+    second = await connect("/ws/queue/?game=chess&tc=1%2B0", token=two_token)
+    found = [await receive_until(socket, lambda m: m["type"] == "match_found", timeout=3) for socket in (first, second)]
+    assert found[0]["game_id"] == found[1]["game_id"]
+    await close_all(first, second)
+
+
+async def test_a_sync_the_engine_never_answered_is_asked_again(monkeypatch):
+    (one, one_token), (two, _) = await make_guest(), await make_guest()
+    game = await started_game([one, two], QUICK)
+    engine = runtime.start_engine(own_loop=False)
+    real_submit = engine.submit
+    lost = []
+
+    def submit_losing_the_first_sync(message):
+        if message.get("type") == "engine.sync" and not lost:
+            lost.append(message)
+            return True
+        return real_submit(message)
+
+    monkeypatch.setattr(engine, "submit", submit_losing_the_first_sync)
+    socket = await connect(f"/ws/game/{game.id}/", token=one_token)
+    state = await receive_until(socket, lambda m: m["type"] == "gameState", timeout=3)
+    assert lost and state["game_id"] == game.id
+    await socket.disconnect()
+
+
+async def test_a_game_no_engine_could_resume_ends_for_its_connected_players_right_after_their_last_event():
+    (one, one_token), (two, _) = await make_guest(), await make_guest()
+    game = await started_game([one, two], {**QUICK, "countdown_ticks": 100})
+    socket = await connect(f"/ws/game/{game.id}/", token=one_token)
+    seen = (await receive_until(socket, lambda m: m["type"] == "tick", timeout=3))["v"]
+    engine = runtime.start_engine(own_loop=False)
+    # What a restarted engine does for a Snake game it cannot resume.
+    engine.games.pop(game.id)
+    engine.submit({"type": "engine.orphaned", "game_id": game.id, "status": "aborted", "reason": "server_restart"})
+    end = await receive_until(socket, lambda m: m["type"] == "gameEnd", timeout=3)
+    assert (end["status"], end["reason"]) == ("aborted", "server_restart")
+    assert end["v"] > seen
+    await socket.disconnect()
