@@ -1,6 +1,6 @@
 from django.contrib.auth import login
 
-from players import services
+from players.guest_minting import TooManyGuests, guest_mint
 
 
 class GuestUserMiddleware:
@@ -11,7 +11,10 @@ class GuestUserMiddleware:
 
     def __call__(self, request):
         if not request.user.is_authenticated and self._is_page_view(request):
-            user = services.guest_create()
+            try:
+                user = guest_mint(request=request)
+            except TooManyGuests as refusal:
+                return refusal.response()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return self.get_response(request)
 

@@ -6,8 +6,8 @@ from django.views.decorators.http import require_POST
 
 from engine import selectors as game_selectors
 from engine import services as game_services
-from players import services
 from players.forms import SignUpForm
+from players.guest_minting import TooManyGuests, guest_mint
 from players.tokens import token_for
 
 
@@ -39,5 +39,8 @@ def signup(request):
 @csrf_exempt
 @require_POST
 def guest_token(request):
-    user = services.guest_create()
+    try:
+        user = guest_mint(request=request)
+    except TooManyGuests as refusal:
+        return refusal.response()
     return JsonResponse({"username": user.username, "token": token_for(user_id=user.pk)}, status=201)
