@@ -78,3 +78,12 @@ def test_chess_summary_shows_the_clocks_players_start_with(client):
     # Increment-only controls start each clock at max(increment, 3 s), as the engine does.
     assert summary["clock"] == {"white": 3000, "black": 3000}
     assert summary["tc"] == "0+1" and summary["moves"] == []
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [("head", "/"), ("post", "/"), ("options", "/"), ("get", "/robots.txt"), ("get", "/favicon.ico"), ("get", "/static/js/app.js")],
+)
+def test_only_page_views_mint_guests(client, method, path):
+    getattr(client, method)(path)
+    assert get_user_model().objects.count() == 0
