@@ -53,9 +53,8 @@ class RequestBodyLimit:
         return 0
 
     async def _refuse(self, send) -> None:
-        body = json.dumps(
-            {"type": "error", "code": "body_too_large", "message": f"request bodies are limited to {self.max_bytes} bytes"}
-        ).encode()
+        message = f"request bodies are limited to {self.max_bytes} bytes"
+        body = json.dumps({"type": "error", "code": "body_too_large", "message": message}).encode()
         await send(
             {
                 "type": "http.response.start",

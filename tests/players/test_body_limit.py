@@ -34,7 +34,9 @@ def http_scope(headers):
 
 async def call(app, scope, chunks):
     """Runs one request; returns the response and how many body chunks the app asked for."""
-    pending = [{"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1} for i, chunk in enumerate(chunks)]
+    pending = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1} for i, chunk in enumerate(chunks)
+    ]
     read = 0
 
     async def receive():

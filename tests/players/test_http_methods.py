@@ -35,7 +35,8 @@ def test_every_route_is_listed_here():
 
 @pytest.fixture
 def concrete_path():
-    game = game_services.game_create(kind="chess", users=[services.guest_create(), services.guest_create()], settings={"tc": "3+2"})
+    players = [services.guest_create(), services.guest_create()]
+    game = game_services.game_create(kind="chess", users=players, settings={"tc": "3+2"})
     return lambda route: "/" + route.replace("<str:game_id>", game.id)
 
 
