@@ -1,14 +1,14 @@
 import logging
 
 from django.http import Http404, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
 
 from engine import selectors
+from kogame.read_only import read_only_view
 
 logger = logging.getLogger("kogame.health")
 
 
-@require_GET
+@read_only_view
 def healthz(request):
     try:
         alive, engine = selectors.engine_health()
@@ -18,7 +18,7 @@ def healthz(request):
     return JsonResponse({"status": "ok" if alive else "unavailable", "engine": engine}, status=200 if alive else 503)
 
 
-@require_GET
+@read_only_view
 def game_detail(request, game_id: str):
     game = selectors.game_get(game_id=game_id)
     if game is None:
@@ -26,12 +26,12 @@ def game_detail(request, game_id: str):
     return JsonResponse(selectors.game_summary(game=game))
 
 
-@require_GET
+@read_only_view
 def games_live(request):
     return JsonResponse({"games": selectors.games_live()})
 
 
-@require_GET
+@read_only_view
 def game_pgn(request, game_id: str):
     game = selectors.game_get(game_id=game_id)
     if game is None or game.kind != game.Kind.CHESS:

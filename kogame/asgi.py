@@ -18,8 +18,10 @@ from django.conf import settings  # noqa: E402
 from engine import runtime  # noqa: E402
 from engine.consumers import EngineConsumer  # noqa: E402
 from kogame import close_codes  # noqa: E402
+from kogame.body_limit import RequestBodyLimit  # noqa: E402
 from kogame.routing import websocket_urlpatterns  # noqa: E402
 from players.auth import WebsocketAuthStack  # noqa: E402
+from players.guest_purge import PeriodicGuestPurge  # noqa: E402
 
 close_codes.install()
 
@@ -37,7 +39,10 @@ class EmbeddedEngineBinder:
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": PeriodicGuestPurge(
+            RequestBodyLimit(django_asgi_app, max_bytes=settings.KOGAME["MAX_REQUEST_BODY_BYTES"]),
+            interval_seconds=settings.KOGAME["GUEST_PURGE_INTERVAL_SECONDS"],
+        ),
         "websocket": WebsocketAuthStack(URLRouter(websocket_urlpatterns)),
         "channel": ChannelNameRouter({"game_engine": EngineConsumer.as_asgi()}),
     }

@@ -5,6 +5,9 @@ REDIS_URL     unset -> embedded mode: in-memory channel layer and the engine in 
 SECRET_KEY    required when DEBUG is off.
 DEBUG         "1"/"true"/"yes"/"on" turn it on.
 ALLOWED_HOSTS comma separated.
+TRUSTED_PROXY_HOPS      how many proxies that append to X-Forwarded-For stand in front (default 0).
+GUEST_MINTS_PER_MINUTE  new guests per client address per minute (default 30).
+MAX_SOCKETS_PER_USER, MAX_SOCKETS_PER_ADDRESS  open websockets per web process (16, 64).
 """
 
 import os
@@ -21,6 +24,11 @@ def _env_flag(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
 
 
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
@@ -153,7 +161,25 @@ KOGAME = {
     "SNAKE_MATCH_WAIT_SECONDS": 3.0,
     # The engine counts as alive if it ticked within this many seconds (GET /healthz).
     "HEARTBEAT_MAX_AGE_SECONDS": 5.0,
+    # Client address = the entry this many hops from the right of X-Forwarded-For (0: the peer's
+    # address). Counted from the right because a client can write anything to the left of it.
+    "TRUSTED_PROXY_HOPS": _env_int("TRUSTED_PROXY_HOPS", 0),
+    # New guests (POST /api/guest and first page views together) per client address, per fixed
+    # window; counted in Redis when REDIS_URL is set, so the limit holds across web processes.
+    "GUEST_MINTS_PER_WINDOW": _env_int("GUEST_MINTS_PER_MINUTE", 30),
+    "GUEST_MINT_WINDOW_SECONDS": 60,
+    # Open websockets per user and per client address, counted in each web process.
+    "MAX_SOCKETS_PER_USER": _env_int("MAX_SOCKETS_PER_USER", 16),
+    "MAX_SOCKETS_PER_ADDRESS": _env_int("MAX_SOCKETS_PER_ADDRESS", 64),
+    # HTTP request bodies above this many bytes get 413 (kogame.body_limit, before Django reads them).
+    "MAX_REQUEST_BODY_BYTES": 64 * 1024,
+    # Guests who never played and hold no queue seat are deleted this long after their last login
+    # (or creation); each web process runs the purge at this interval.
+    "STALE_GUEST_AGE_SECONDS": 24 * 3600,
+    "GUEST_PURGE_INTERVAL_SECONDS": 3600,
 }
+# Django's own check on request.body, for callers that skip the ASGI limit (the test client).
+DATA_UPLOAD_MAX_MEMORY_SIZE = KOGAME["MAX_REQUEST_BODY_BYTES"]
 
 LOGGING = {
     "version": 1,

@@ -25,6 +25,7 @@ from engine.rules.chess_clock import TimeControl
 from engine.runtime import send_to_engine
 from players import services
 from players.protocol import BadFrame, TokenBucket, clean_game_intent, parse_frame
+from players.socket_caps import socket_admit
 from players.web_process import this_process
 
 logger = logging.getLogger("kogame.players")
@@ -59,6 +60,9 @@ class GuardedConsumer(AsyncWebsocketConsumer):
     async def websocket_connect(self, message):
         limits = settings.KOGAME
         self.bucket = TokenBucket(burst=limits["RATE_BURST"], rate=limits["RATE_PER_SECOND"])
+        if not socket_admit(scope=self.scope):
+            await self.reject(CLOSE_POLICY)
+            return
         await super().websocket_connect(message)
 
     async def receive(self, text_data=None, bytes_data=None):

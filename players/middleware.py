@@ -1,6 +1,6 @@
 from django.contrib.auth import login
 
-from players import services
+from players.guest_minting import TooManyGuests, guest_mint
 
 
 class GuestUserMiddleware:
@@ -10,12 +10,21 @@ class GuestUserMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.user.is_authenticated and self._is_page_view(request):
-            user = services.guest_create()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # After URL resolution, so requests for paths that are no page (robots.txt, favicon.ico,
+        # probes of random URLs) never mint a user.
+        if request.user.is_authenticated or not self._is_page_view(request):
+            return None
+        try:
+            user = guest_mint(request=request)
+        except TooManyGuests as refusal:
+            return refusal.response()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return None
 
     @staticmethod
     def _is_page_view(request) -> bool:
-        # Scripts, assets, health checks and the admin do not mint users.
+        # Scripts, assets, health checks and the admin do not mint users; nor do HEAD and writes.
         return request.method == "GET" and not request.path.startswith(("/api/", "/static/", "/healthz", "/admin/"))

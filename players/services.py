@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from engine import services as game_services
@@ -19,11 +20,42 @@ User = get_user_model()
 
 @transaction.atomic
 def guest_create() -> User:
-    user = User(username=f"guest-{secrets.token_hex(4)}", is_guest=True)
+    # last_login from the start, so a guest's idle time is measurable (guest_purge_stale).
+    user = User(username=f"guest-{secrets.token_hex(4)}", is_guest=True, last_login=timezone.now())
     user.set_unusable_password()
     user.full_clean()
     user.save()
     return user
+
+
+def guest_purge_stale(*, max_age: timedelta, batch_size: int = 500) -> int:
+    """Deletes guests idle for `max_age` (since their last login, or creation if they never
+    logged in) who never sat at a game and hold no queue seat. Returns how many.
+
+    One transaction per batch rather than one for all: a backlog left by crawlers can be large,
+    and a single transaction would lock every row it deletes until the end.
+    """
+    cutoff = timezone.now() - max_age
+    deleted = 0
+    while True:
+        in_batch = _guest_purge_batch(cutoff=cutoff, batch_size=batch_size)
+        deleted += in_batch
+        if in_batch < batch_size:
+            return deleted
+
+
+@transaction.atomic
+def _guest_purge_batch(*, cutoff: datetime, batch_size: int) -> int:
+    stale = User.objects.filter(
+        Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff),
+        is_guest=True,
+        # Game seats are history (results, PGNs, scores): a guest who ever played is kept.
+        game_seats__isnull=True,
+        queue_seats__isnull=True,
+    )
+    batch = list(stale.values_list("pk", flat=True)[:batch_size])
+    _, per_model = User.objects.filter(pk__in=batch).delete()
+    return per_model.get(User._meta.label, 0)
 
 
 # Three missed reports of a web process (players.web_process.REPORT_SECONDS) end its lease.

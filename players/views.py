@@ -6,15 +6,18 @@ from django.views.decorators.http import require_POST
 
 from engine import selectors as game_selectors
 from engine import services as game_services
-from players import services
+from kogame.read_only import read_only_view
 from players.forms import SignUpForm
+from players.guest_minting import TooManyGuests, guest_mint
 from players.tokens import token_for
 
 
+@read_only_view
 def lobby(request):
     return render(request, "lobby.html")
 
 
+@read_only_view
 def game_page(request, game_id: str):
     game = game_selectors.game_get(game_id=game_id)
     if game is None:
@@ -22,6 +25,7 @@ def game_page(request, game_id: str):
     return render(request, "game.html", {"game": game})
 
 
+@read_only_view
 def arena(request):
     return redirect("game", game_id=game_services.arena_get_or_create().id)
 
@@ -39,5 +43,8 @@ def signup(request):
 @csrf_exempt
 @require_POST
 def guest_token(request):
-    user = services.guest_create()
+    try:
+        user = guest_mint(request=request)
+    except TooManyGuests as refusal:
+        return refusal.response()
     return JsonResponse({"username": user.username, "token": token_for(user_id=user.pk)}, status=201)

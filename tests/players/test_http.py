@@ -103,3 +103,12 @@ def test_chess_game_lost_on_time_answers_its_clocks_at_the_end(client):
     assert (summary["status"], summary["reason"], summary["winner"]) == ("white_wins", "timeout", white.username)
     assert summary["clock"] == {"white": 45_000, "black": 0}
     assert summary["clock_history"][-1] == {"white": 45_000, "black": 60_000}
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [("head", "/"), ("post", "/"), ("options", "/"), ("get", "/robots.txt"), ("get", "/favicon.ico"), ("get", "/static/js/app.js")],
+)
+def test_only_page_views_mint_guests(client, method, path):
+    getattr(client, method)(path)
+    assert get_user_model().objects.count() == 0
