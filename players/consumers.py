@@ -24,7 +24,7 @@ from engine.loop import group_name, spectators_group_name
 from engine.rules.chess_clock import TimeControl
 from engine.runtime import send_to_engine
 from players import services
-from players.protocol import BadFrame, TokenBucket, clean_game_intent, parse_frame
+from players.protocol import BadFrame, TokenBucket, clean_game_intent, frame_size, parse_frame, parse_version_param
 from players.socket_caps import socket_admit
 from players.web_process import this_process
 
@@ -68,8 +68,7 @@ class GuardedConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.closing:
             return
-        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
-        if size > settings.KOGAME["MAX_FRAME_BYTES"]:
+        if frame_size(text_data, bytes_data) > settings.KOGAME["MAX_FRAME_BYTES"]:
             await self.close_with(CLOSE_TOO_BIG)
             return
         if not self.bucket.take():
@@ -79,6 +78,10 @@ class GuardedConsumer(AsyncWebsocketConsumer):
             await self.on_message(parse_frame(text_data, bytes_data))
         except BadFrame as bad:
             await self.send_error(bad.code, bad.message)
+        except Exception:
+            # A server bug: logged, reported on this socket, which stays open (not a 1011 close).
+            logger.exception("failed to handle a client frame")
+            await self.send_error("server_error", "the server failed to handle this frame")
 
     async def on_message(self, content: dict) -> None:
         raise NotImplementedError
@@ -148,9 +151,9 @@ class PlayerConsumer(GuardedConsumer):
         if game.mode == game.Mode.ARENA:
             # The arena lives as long as someone visits it: (re)start it in the engine if needed.
             await send_to_engine(game_services.game_start_message(game=game, usernames=[]))
-        seen = self.query_param("v")
-        if seen is not None and seen.isdigit():
-            self.last_v = int(seen)
+        seen = parse_version_param(self.query_param("v"))
+        if seen is not None:
+            self.last_v = seen
         await self._request_sync()
         if self.is_player:
             self.announced_presence = True

@@ -6,12 +6,25 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NoReturn
 
 from engine.rules import chess_game
 
 DIRECTIONS = frozenset({"UP", "DOWN", "LEFT", "RIGHT"})
 CHAT_MAX_CHARS = 500
+# Client messages are flat objects. The json module recurses once per level and fails near
+# Python's recursion limit (about 1,000), which a 4 KiB frame can reach.
+MAX_JSON_DEPTH = 32
+# The longest client type is 16 characters; the bound keeps echoed types short.
+MAX_TYPE_CHARS = 32
+
+# A JSON string, or an unterminated one up to the end of the text (json.loads fails there, so
+# nothing after it is parsed). Possessive repeats keep this linear on any text.
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+# Whole ASCII digits, at most 18 of them (any version fits in 64 bits).
+_VERSION_PARAM = re.compile(r"[0-9]{1,18}")
 
 
 class BadFrame(Exception):
@@ -21,23 +34,71 @@ class BadFrame(Exception):
         self.message = message
 
 
+def frame_size(text: str | None, bytes_data: bytes | None) -> int:
+    """The frame's length in bytes. A lone surrogate (possible only in-process: Daphne decodes
+    strict UTF-8) counts as the three bytes it would take, instead of raising."""
+    if text is not None:
+        return len(text.encode("utf-8", "surrogatepass"))
+    return len(bytes_data or b"")
+
+
+def _nests_too_deep(text: str) -> bool:
+    """True if arrays and objects nest deeper than MAX_JSON_DEPTH in `text` (brackets inside
+    strings aside)."""
+    depth = 0
+    for bracket in _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text)):
+        depth += _DEPTH_STEP[bracket]
+        if depth > MAX_JSON_DEPTH:
+            return True
+    return False
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_frame(text: str | None, bytes_data: bytes | None) -> dict:
-    """A client frame as a dict with a string "type", or BadFrame."""
+    """A client frame as a dict with a short string "type", or BadFrame."""
     if text is None:
         raise BadFrame("not_json", "frames must be JSON text")
+    if _nests_too_deep(text):
+        raise BadFrame("too_deep", f"frame nests arrays or objects deeper than {MAX_JSON_DEPTH} levels")
     try:
-        content = json.loads(text)
+        content = json.loads(text, parse_constant=_refuse_constant)
     except ValueError:
         raise BadFrame("not_json", "frame is not valid JSON") from None
     if not isinstance(content, dict):
         raise BadFrame("not_object", "frame must be a JSON object")
     if not isinstance(content.get("type"), str):
         raise BadFrame("bad_type", 'frame needs a string "type"')
+    if len(content["type"]) > MAX_TYPE_CHARS:
+        raise BadFrame("bad_type", f'"type" is longer than {MAX_TYPE_CHARS} characters')
     return content
+
+
+def parse_version_param(text: str | None) -> int | None:
+    """`?v=` as a version, or None (absent or malformed: the client gets the full state)."""
+    if text is None or not _VERSION_PARAM.fullmatch(text):
+        return None
+    return int(text)
 
 
 def _no_fields(content: dict) -> dict:
     return {"type": content["type"]}
+
+
+# Chat is one line of text: C0 and C1 controls (newlines and tabs too), and the bidirectional
+# overrides and isolates, which can make a message display as something it is not.
+_CHAT_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _is_unicode(text: str) -> bool:
+    """False for text with lone surrogates, which no UTF-8 encoder (msgpack, a socket) accepts."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _chat(content: dict) -> dict:
@@ -49,25 +110,28 @@ def _chat(content: dict) -> dict:
         raise BadFrame("bad_field", '"message" must not be empty')
     if len(message) > CHAT_MAX_CHARS:
         raise BadFrame("bad_field", f'"message" is longer than {CHAT_MAX_CHARS} characters')
+    if not _is_unicode(message):
+        raise BadFrame("bad_field", '"message" must be valid Unicode (it has a lone surrogate)')
+    if _CHAT_FORBIDDEN.search(message):
+        raise BadFrame("bad_field", '"message" must not contain control characters')
     return {"type": "chat", "message": message}
 
 
 def _direction(content: dict) -> dict:
     direction = content.get("direction")
-    if direction not in DIRECTIONS:
+    if not isinstance(direction, str) or direction not in DIRECTIONS:
         raise BadFrame("bad_field", '"direction" must be one of UP, DOWN, LEFT, RIGHT')
     return {"type": "direction", "direction": direction}
 
 
-UCI_PATTERN = re.compile(r"^[a-h][1-8][a-h][1-8][qrbn]?$")
+UCI_PATTERN = re.compile(r"[a-h][1-8][a-h][1-8][qrbn]?")
 
 
 def _move(content: dict) -> dict:
     uci = content.get("uci")
-    if not isinstance(uci, str) or not UCI_PATTERN.match(uci):
+    if not isinstance(uci, str) or not UCI_PATTERN.fullmatch(uci):
         raise BadFrame("bad_field", '"uci" must be a move in UCI notation, e.g. "e2e4" or "e7e8q"')
     return {"type": "move", "uci": uci}
-
 
 
 # Per game kind: the client message types and how each is cleaned into an engine intent.
@@ -82,6 +146,7 @@ GAME_INTENTS: dict[str, dict[str, Callable[[dict], dict]]] = {
 
 
 def clean_game_intent(kind: str, content: dict) -> dict:
+    """The engine intent for a frame from `parse_frame`, or BadFrame."""
     cleaners = GAME_INTENTS.get(kind, {})
     cleaner = cleaners.get(content["type"])
     if cleaner is None:

@@ -1,0 +1,131 @@
+"""Daphne as both launch lines run it (the Procfile's `web` and `scripts/serve`), in embedded mode:
+unknown paths, oversize frames and silent clients all end cleanly, with a code the client sees."""
+
+import asyncio
+import base64
+import contextlib
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import websockets
+
+from tests.integration.harness import ROOT, Client, Stack, base_env, free_port, new_guest, procfile, wait_for_http
+
+pytestmark = pytest.mark.integration
+
+KIB = 1024
+MIB = 1024 * KIB
+# Daphne's --websocket-max-message-size in both launch lines.
+DAPHNE_MAX_MESSAGE = 64 * KIB
+
+
+@pytest.fixture(scope="module", params=["procfile web", "scripts/serve"])
+def server(request):
+    with tempfile.TemporaryDirectory() as workdir:
+        env = base_env(REDIS_URL=None, DATABASE_URL=f"sqlite:///{workdir}/db.sqlite3")
+        stack = Stack(env=env, workdir=Path(workdir))
+        try:
+            if request.param == "procfile web":
+                stack.release()
+                stack.start_web()
+            else:
+                port = free_port()
+                stack.run_line("serve", "bash scripts/serve", port=port)
+                stack.ports.append(port)
+            wait_for_http(stack.http() + "/healthz", accept={200}, timeout=120)
+            yield stack
+        except BaseException:
+            print(stack.logs())
+            raise
+        finally:
+            stack.stop()
+
+
+def test_both_launch_lines_give_daphne_the_same_limits():
+    serve_line = next(line for line in (ROOT / "scripts/serve").read_text().splitlines() if "daphne" in line)
+    limits = re.findall(r"--[\w-]+ \d+", procfile()["web"])
+    assert limits == re.findall(r"--[\w-]+ \d+", serve_line)
+    assert f"--websocket-max-message-size {DAPHNE_MAX_MESSAGE}" in limits
+
+
+@pytest.mark.parametrize(
+    "path", ["/ws/game/abc$def/", "/ws/room/anything/", "/ws/game/abc/def/", "/ws/nothing", "/ws/game/abc%0A/", "/"]
+)
+async def test_unknown_paths_close_with_4004_and_log_no_traceback(server, path):
+    client = await Client.open(server.ws(path))
+    assert await client.close_code() == 4004
+    log = server.logs()
+    assert "Traceback" not in log and "No route found" not in log
+
+
+async def queue_socket(server, tc: str) -> Client:
+    _, token = new_guest(server)
+    # Chess queues with a time control no other test uses: nothing gets matched meanwhile.
+    client = await Client.open(server.ws(f"/ws/queue/?game=chess&tc={tc.replace('+', '%2B')}&token={token}"))
+    assert (await client.receive())["type"] == "queued"
+    return client
+
+
+@pytest.mark.parametrize(
+    "size, binary",
+    [
+        (5 * KIB, False),
+        (DAPHNE_MAX_MESSAGE, False),
+        (DAPHNE_MAX_MESSAGE + 1, False),
+        (MIB + 1, False),
+        (2 * MIB, False),
+        (2 * MIB, True),
+    ],
+)
+async def test_every_oversize_frame_closes_with_1009(server, size, binary):
+    client = await queue_socket(server, "7+7")
+    # The server may close before the last byte is sent: what counts is the code it sent.
+    with contextlib.suppress(websockets.ConnectionClosed):
+        await client.socket.send(b"x" * size if binary else "x" * size)
+    assert await client.close_code() == 1009
+    # The server is still serving.
+    follower = await queue_socket(server, "8+8")
+    await follower.close()
+    assert "Traceback" not in server.logs()
+
+
+async def open_silent_socket(server) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A websocket handshake over a raw TCP connection that then never answers anything."""
+    _, token = new_guest(server)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.ports[0])
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        f"GET /ws/queue/?game=chess&tc=9%2B9&token={token} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+    return reader, writer
+
+
+async def seconds_until_dropped(reader: asyncio.StreamReader) -> float:
+    started = time.monotonic()
+    try:
+        while await reader.read(4096):
+            pass
+    except ConnectionResetError:
+        pass
+    return time.monotonic() - started
+
+
+async def test_a_silent_client_is_dropped_and_a_quiet_live_one_is_not(server):
+    live = await queue_socket(server, "6+6")
+    reader, writer = await open_silent_socket(server)
+    # --ping-interval 3 --ping-timeout 4, and Daphne checks every 2 s whether to ping: dropped 7 to
+    # 9.2 s after Daphne saw the handshake (a little less after the client read its answer).
+    lifetime = await asyncio.wait_for(seconds_until_dropped(reader), timeout=20)
+    writer.close()
+    assert 5 < lifetime <= 10
+    # The live client sent nothing either, but its library answered every ping.
+    await live.send({"type": "ping"})
+    assert (await live.receive_until(lambda m: m["type"] == "pong"))["type"] == "pong"
+    await live.close()
