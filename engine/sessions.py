@@ -66,6 +66,11 @@ class GameSession(Protocol):
         """How the game ended, or None while it goes on."""
 
 
+# An arena player whose last socket left keeps their snake this long: a network blip or a page
+# reload must not throw them out.
+ARENA_AWAY_GRACE_SECONDS = 15.0
+
+
 class SnakeSession:
     kind = "snake"
     immediate_intents: frozenset[str] = frozenset()
@@ -76,8 +81,8 @@ class SnakeSession:
         self.rng = random.Random(seed)
         self.state = snake.new_game(self.config, players, self.rng)
         self.period = 1.0 / self.config.tick_hz
-        # Arena players whose last socket left: their snakes leave at the next tick.
-        self.departed: list[str] = []
+        # Arena players whose last socket left, and when their snakes leave unless they come back.
+        self.away_until: dict[str, float] = {}
 
     def validate(self, username: str, intent: dict) -> str | None:
         return snake.validate_intent(self.state, username, intent)
@@ -86,14 +91,20 @@ class SnakeSession:
         raise IntentRefused("refused", f"snake has no immediate intent {intent.get('type')!r}")
 
     def presence(self, username: str, connected: bool, now: float) -> list[dict]:
-        if self.config.arena and not connected and username in self.state.snakes:
-            self.departed.append(username)
+        if not self.config.arena:
+            return []
+        if connected:
+            self.away_until.pop(username, None)
+        elif username in self.state.snakes:
+            self.away_until[username] = now + ARENA_AWAY_GRACE_SECONDS
         return []
 
     def tick(self, intents: list[tuple[str, dict]], now: float) -> list[dict]:
-        if self.departed:
-            intents = [(name, {"type": "leave"}) for name in self.departed] + intents
-            self.departed = []
+        departed = [name for name, until in self.away_until.items() if until <= now]
+        if departed:
+            intents = [(name, {"type": "leave"}) for name in departed] + intents
+            for name in departed:
+                del self.away_until[name]
         happenings = snake.step(self.state, intents, self.rng)
         tick_event = {"type": "tick", **snake.render(self.state), "events": happenings}
         return [tick_event]

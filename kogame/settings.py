@@ -2,7 +2,7 @@
 
 DATABASE_URL  unset -> an embedded SQLite file next to manage.py.
 REDIS_URL     unset -> embedded mode: in-memory channel layer and the engine in the web process.
-SECRET_KEY    required when DEBUG is off.
+SECRET_KEY    required unless in embedded mode (which keeps one in .secret_key).
 DEBUG         "1"/"true"/"yes"/"on" turn it on.
 ALLOWED_HOSTS comma separated.
 TRUSTED_PROXY_HOPS      how many proxies that append to X-Forwarded-For stand in front (default 0).
@@ -11,6 +11,7 @@ MAX_SOCKETS_PER_USER, MAX_SOCKETS_PER_ADDRESS  open websockets per web process (
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -35,16 +36,23 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 # Embedded mode: one process serves pages, websockets and the engine, with no services.
 EMBEDDED_ENGINE = not REDIS_URL
 
-DEBUG = _env_flag("DEBUG", default=EMBEDDED_ENGINE)
+# Off unless asked for: the debug page shows settings and code to anyone who mistypes a URL.
+DEBUG = _env_flag("DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and EMBEDDED_ENGINE:
+    # One laptop, no configuration: a key made on first use and kept beside manage.py.
+    _key_file = BASE_DIR / ".secret_key"
+    if not _key_file.exists():
+        _key_file.write_text(secrets.token_urlsafe(50))
+        _key_file.chmod(0o600)
+    SECRET_KEY = _key_file.read_text().strip()
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "kogame-insecure-development-key"
+    raise ImproperlyConfigured("SECRET_KEY must be set (it may be left out only in embedded mode)")
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
-if not ALLOWED_HOSTS and DEBUG:
+if not ALLOWED_HOSTS and (DEBUG or EMBEDDED_ENGINE):
+    # Embedded mode serves 127.0.0.1 only (scripts/serve).
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 INSTALLED_APPS = [

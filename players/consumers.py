@@ -302,7 +302,8 @@ class PlayerConsumer(GuardedConsumer):
             await self.send_json({"type": "pong", "v": self.last_v if self.last_v >= 0 else None})
             return
         if content["type"] == "lagEcho":
-            sent = self.probes_sent.pop(content.get("id"), None) if isinstance(content.get("id"), int) else None
+            # type() rather than isinstance(): true and false are ints too, and would match probe 1.
+            sent = self.probes_sent.pop(content.get("id"), None) if type(content.get("id")) is int else None
             if sent is None:
                 raise BadFrame("bad_field", '"id" must be the id of a recent lagProbe')
             self.round_trips.append(time.monotonic() - sent)

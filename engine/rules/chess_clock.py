@@ -21,7 +21,8 @@ _ALLOWED_INITIAL_MS = frozenset(_FRACTIONAL_MINUTES_MS.values()) | {
     minutes * 60_000 for minutes in range(_MAX_MINUTES + 1)
 }
 # Canonical spellings only (no spaces, signs or leading zeros); ranges are checked afterwards.
-_TIME_CONTROL_RE = re.compile(r"(0\.25|0\.5|0\.75|1\.5|0|[1-9][0-9]*)\+(0|[1-9][0-9]*)", re.ASCII)
+# At most three digits each: the limits are 180 and 180, and int() of a huge string is slow.
+_TIME_CONTROL_RE = re.compile(r"(0\.25|0\.5|0\.75|1\.5|0|[1-9][0-9]{0,2})\+(0|[1-9][0-9]{0,2})", re.ASCII)
 
 # Lichess speed categories: upper bounds (exclusive) on the estimated game duration in seconds.
 _SPEED_LIMITS = (
@@ -79,8 +80,9 @@ class TimeControl:
             raise ValueError(f"time control must be a string, got {text!r}")
         match = _TIME_CONTROL_RE.fullmatch(text)
         if match is None:
+            shown = text if len(text) <= 16 else text[:16] + "…"
             raise ValueError(
-                f'invalid time control {text!r}: expected "<minutes>+<increment seconds>", e.g. "3+2"'
+                f'invalid time control {shown!r}: expected "<minutes>+<increment seconds>", e.g. "3+2"'
             )
         minutes, increment = match.groups()
         if minutes in _FRACTIONAL_MINUTES_MS:

@@ -1,6 +1,7 @@
 """The README's serve command: one process, SQLite, no Redis, serving real clients."""
 
 import tempfile
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -62,3 +63,11 @@ async def test_a_browser_session_plays_through_the_embedded_engine(embedded):
     await browser_game.close()
     status, summary = http_json(embedded.http() + f"/api/games/{game_id}")
     assert status == 200 and summary["game"] == "snake"
+
+
+def test_debug_is_off_and_the_announced_address_is_the_served_port(embedded):
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(embedded.http() + "/no-such-page/")
+    page = missing.value.read().decode()
+    assert missing.value.code == 404 and "Django" not in page and "URLconf" not in page
+    assert f"http://127.0.0.1:{embedded.ports[0]}" in embedded.processes[0].log()

@@ -159,6 +159,10 @@ async def test_a_player_who_asks_is_probed_for_lag_and_only_real_probes_count():
     white_token = tokens[state["white"]["username"]]
     probed = await connect(f"/ws/game/{game_id}/?lag=1", token=white_token)
     probe = await receive_until(probed, lambda m: m["type"] == "lagProbe")
+    assert probe["id"] == 1
+    # true equals 1 in Python: it must not pass for the echo of probe 1.
+    await probed.send_json_to({"type": "lagEcho", "id": True})
+    assert (await receive_until(probed, lambda m: m["type"] == "error"))["code"] == "bad_field"
     await probed.send_json_to({"type": "lagEcho", "id": probe["id"]})
     await probed.send_json_to({"type": "ping"})
     # The echo is accepted silently: nothing but the state comes before the pong.

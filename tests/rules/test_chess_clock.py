@@ -302,3 +302,9 @@ def test_add_ms_after_the_flag_counts_from_zero():
     c.add_ms("white", 15_000, 70.0)  # 10 s past the flag
     assert c.remaining_ms("white", 70.0) == 15_000
     assert c.flagged(70.0) is None
+
+
+def test_a_time_control_of_thousands_of_digits_is_refused_with_a_short_message():
+    with pytest.raises(ValueError) as refused:
+        TimeControl.parse("1" * 5000 + "+0")
+    assert "invalid time control" in str(refused.value) and len(str(refused.value)) < 120
