@@ -25,7 +25,7 @@ group send per game to the counting broadcaster). It is timed with time.perf_cou
 real engine; its collections and pauses during the timed iterations are reported (gc.callbacks).
 
 An optional second pass (--breakdown-iterations, 0 to skip) wraps, in this process only,
-`engine.rules.snake.step`, `engine.rules.snake.render`, the engine's `json.dumps`, and the
+`engine.rules.snake.step`, `engine.rules.snake.render`, the engine's event encoder (`engine.wire.encode_json` as `engine.live_game` calls it), and the
 engine's `handle` / `flush` with timers, and reports the share of each in the iteration. The
 wrappers add about a microsecond per call, so that pass is reported apart from the clean
 timings.
@@ -53,10 +53,9 @@ import statistics
 import subprocess
 import sys
 import time
-import types
 from collections import defaultdict
 
-import engine.loop as loop_module
+import engine.live_game as live_game_module
 import engine.rules.snake as snake_rules
 from engine.loop import GameEngine
 
@@ -228,7 +227,7 @@ def run_child(args) -> dict:
     for _ in range(args.warmup):
         bench.iteration()
 
-    stats_before = dict(bench.engine.stats.__dict__)
+    stats_before = bench.engine.stats.figures()
     sends_before = bench.broadcaster.sends
     respawns_before, turns_before = bench.respawns, bench.turns
     gen2_before = gc.get_stats()[2]["collections"]
@@ -302,10 +301,11 @@ def run_breakdown(bench: Bench, iterations: int) -> dict:
 
         return wrapper
 
-    saved = (snake_rules.step, snake_rules.render, loop_module.json)
+    # The names the engine really calls: LiveGame encodes every event with wire.encode_json.
+    saved = (snake_rules.step, snake_rules.render, live_game_module.encode_json)
     snake_rules.step = timed("rules step", saved[0])
     snake_rules.render = timed("render", saved[1])
-    loop_module.json = types.SimpleNamespace(dumps=timed("json.dumps", json.dumps), loads=json.loads)
+    live_game_module.encode_json = timed("json encode", saved[2])
     bench.engine.handle = timed("intents (handle)", GameEngine.handle.__get__(bench.engine))
     bench.engine.flush = timed("flush", GameEngine.flush.__get__(bench.engine))
     total = 0.0
@@ -314,7 +314,7 @@ def run_breakdown(bench: Bench, iterations: int) -> dict:
             _, pump_s, _ = bench.iteration()
             total += pump_s
     finally:
-        snake_rules.step, snake_rules.render, loop_module.json = saved
+        snake_rules.step, snake_rules.render, live_game_module.encode_json = saved
         del bench.engine.handle, bench.engine.flush
     shares = {name: seconds / total for name, seconds in spent.items()}
     shares["other (heap, emit, dicts)"] = 1.0 - sum(shares.values())
@@ -331,7 +331,7 @@ def machine_ticks() -> tuple[int, int]:
     return sum(values), values[3] + values[4]
 
 
-BREAKDOWN_ORDER = ["intents (handle)", "rules step", "render", "json.dumps", "flush", "other (heap, emit, dicts)"]
+BREAKDOWN_ORDER = ["intents (handle)", "rules step", "render", "json encode", "flush", "other (heap, emit, dicts)"]
 
 
 def print_tables(results: list[dict], period_ms: float) -> None:
@@ -381,7 +381,7 @@ def print_tables(results: list[dict], period_ms: float) -> None:
             b = r["breakdown"]
             cells = " ".join(f"{b['shares'].get(name, 0.0):>{max(8, len(name))}.1%}" for name in BREAKDOWN_ORDER)
             print(f"{r['games']:>6} {b['mean_ms']:>8.3f} {cells}")
-        print("(render and json.dumps run inside advance(); 'rules step' is snake.step including its intent re-validation)")
+        print("(render and json encode run inside advance(); 'rules step' is snake.step including its intent re-validation)")
 
     print()
     print("Memory and garbage collection (each N in a fresh process; RSS: ru_maxrss after the run minus before the engine was built)")

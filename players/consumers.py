@@ -20,7 +20,7 @@ from django.conf import settings
 
 from engine import selectors as game_selectors
 from engine import services as game_services
-from engine.loop import group_name, spectators_group_name
+from engine.wire import group_name, spectators_group_name
 from engine.rules.chess_clock import TimeControl
 from engine.runtime import send_to_engine
 from players import services

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from engine.loop import group_name
+from engine.wire import group_name
 from engine.sessions import Outcome
 
 

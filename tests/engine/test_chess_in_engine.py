@@ -132,7 +132,7 @@ def test_a_resignation_saves_the_clocks_of_the_moment_it_came(engine, clock, bro
     engine.pump()
     (_, outcome, _), = store.ended
     assert outcome.final_clock == {"white": 11_000, "black": 15_000}
-    assert engine.game_state(engine.games["c1"])["clock"] == {"white": 11_000, "black": 15_000, "running": None}
+    assert engine.games["c1"].state(clock.now)["clock"] == {"white": 11_000, "black": 15_000, "running": None}
 
 
 def test_a_game_whose_first_move_never_comes_is_aborted(engine, clock, broadcaster):

@@ -5,16 +5,10 @@ import threading
 
 import pytest
 
-from engine.loop import (
-    HEAD_AFTER_QUIET_SECONDS,
-    HEAD_REPEAT_SECONDS,
-    HISTORY_LIMIT,
-    INTENT_QUEUE_LIMIT,
-    ORPHAN_HEAD,
-    RETAIN_ENDED_SECONDS,
-    GameEngine,
-    spectators_group_name,
-)
+from engine.live_game import HEAD_AFTER_QUIET_SECONDS, HEAD_REPEAT_SECONDS, HISTORY_LIMIT, INTENT_QUEUE_LIMIT
+from engine.loop import RETAIN_ENDED_SECONDS, GameEngine
+from engine.orphans import ORPHAN_HEAD
+from engine.wire import spectators_group_name
 from engine.sessions import IntentRefused, Outcome
 from tests.engine.conftest import RecordingStore as RecordingStoreBase
 

@@ -5,7 +5,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from engine import runtime
-from engine.loop import group_name
+from engine.wire import group_name
 from tests.conftest import eventually
 from tests.players.test_chess_consumers import close_all, matched_chess_game
 from tests.players.test_consumers import QUICK, connect, make_guest, receive_until, started_game

@@ -1,0 +1,117 @@
+"""One game as the engine holds it: its session, versions, durable hold-back, history and head.
+
+Every event gets the game's next version `v` and is encoded once. An event whose record must be
+saved first is held, and so is everything after it, until the store confirms: nothing leaves
+out of order or before it is durable. Released events go to the history that reconnecting
+sockets are replayed from, and a quiet game announces its head so a socket that lost its last
+event notices.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from engine.sessions import GameSession, Outcome
+from engine.wire import encode_json
+
+# Per-game queue of intents waiting for the next tick. When full the OLDEST intent is dropped:
+# the newest input is what the player means now. Socket rate limits keep real players far below it.
+INTENT_QUEUE_LIMIT = 64
+# Events kept per game for reconnecting clients (?v=): 6.4 s of Snake at 10 Hz.
+HISTORY_LIMIT = 64
+# A game quiet this long since its last event announces its head (latest released version),
+# and repeats it while quiet: a socket that lost an event sees the gap and resyncs.
+HEAD_AFTER_QUIET_SECONDS = 0.5
+HEAD_REPEAT_SECONDS = 5.0
+
+
+@dataclass
+class LiveGame:
+    game_id: str
+    session: GameSession
+    mode: str
+    deadline: float
+    v: int = 0
+    history: deque = field(default_factory=lambda: deque(maxlen=HISTORY_LIMIT))
+    intents: deque = field(default_factory=lambda: deque(maxlen=INTENT_QUEUE_LIMIT))
+    ended_at: float | None = None
+    outcome: Outcome | None = None
+    dropped_intents: int = 0
+    # Versions whose record the store has not confirmed yet, and the encoded events held back.
+    unconfirmed: deque = field(default_factory=deque)
+    held: deque = field(default_factory=deque)
+    # When the last event was released, and the head last announced.
+    last_event_at: float = 0.0
+    head_sent_v: int = 0
+    head_sent_at: float = 0.0
+
+    def add_event(self, event: dict, *, durable: bool, now: float) -> list[tuple[int, str]]:
+        """Numbers and encodes `event`; returns the events released by it (none while held)."""
+        self.v += 1
+        event["v"] = self.v
+        # Server wall time in ms: clients use it to measure lag and to run clocks between events.
+        event["ts"] = round(time.time() * 1000)
+        text = encode_json(event)
+        if durable:
+            self.unconfirmed.append(self.v)
+        if self.unconfirmed:
+            self.held.append((self.v, text))
+            return []
+        return self._release([(self.v, text)], now)
+
+    def confirm(self, v: int, now: float) -> list[tuple[int, str]]:
+        """The store saved (or gave up on) version `v`: returns the events that may now leave."""
+        if self.unconfirmed and self.unconfirmed[0] == v:
+            self.unconfirmed.popleft()
+        release_below = self.unconfirmed[0] if self.unconfirmed else float("inf")
+        released = []
+        while self.held and self.held[0][0] < release_below:
+            released.append(self.held.popleft())
+        return self._release(released, now)
+
+    def _release(self, events: list[tuple[int, str]], now: float) -> list[tuple[int, str]]:
+        if events:
+            self.history.extend(events)
+            self.last_event_at = now
+        return events
+
+    def next_head_at(self) -> float:
+        released = self.history[-1][0] if self.history else 0
+        if not released:
+            return float("inf")
+        if self.head_sent_v != released:
+            return self.last_event_at + HEAD_AFTER_QUIET_SECONDS
+        return self.head_sent_at + HEAD_REPEAT_SECONDS
+
+    def head_due(self, now: float) -> int | None:
+        """The head to announce now, if one is due (and then it counts as announced)."""
+        if now < self.next_head_at():
+            return None
+        self.head_sent_v = self.history[-1][0]
+        self.head_sent_at = now
+        return self.head_sent_v
+
+    def missed_since(self, seen: object, now: float) -> list:
+        """What a socket that has seen up to `seen` lacks: the events after it while the history
+        still holds them all, else a fresh gameState."""
+        oldest = self.history[0][0] if self.history else self.v + 1
+        if isinstance(seen, int) and oldest - 1 <= seen <= self.v:
+            return [[v, text] for v, text in self.history if v > seen]
+        return [[self.v, encode_json(self.state(now))]]
+
+    def state(self, now: float) -> dict:
+        state = {
+            "type": "gameState",
+            "v": self.v,
+            "game": self.session.kind,
+            "game_id": self.game_id,
+            "mode": self.mode,
+            **self.session.snapshot(now),
+            # After the snapshot: an outcome the loop imposed (engine_error) overrides the rules' view.
+            "status": self.outcome.status if self.outcome else "started",
+        }
+        if self.outcome is not None:
+            state["result"] = {"reason": self.outcome.reason, "winner": self.outcome.winner, "scores": self.outcome.scores}
+        return state

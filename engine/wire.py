@@ -1,0 +1,55 @@
+"""What leaves the engine, one builder per message shape: the groups it sends to, the JSON of
+its events (encoded once, whatever the number of sockets), and the channel-layer messages that
+carry them to the web processes (docs/protocol.md, section 9)."""
+
+from __future__ import annotations
+
+import json
+
+from engine.sessions import Outcome
+
+# One encoder for every event: json.dumps builds a new one per call when given separators.
+encode_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def group_name(game_id: str) -> str:
+    return f"game.{game_id}"
+
+
+def spectators_group_name(game_id: str) -> str:
+    """Spectators' chat goes here only, unversioned: players never receive it."""
+    return f"game.{game_id}.spectators"
+
+
+def end_event(outcome: Outcome) -> dict:
+    event = {
+        "type": "gameEnd",
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "winner": outcome.winner,
+        "scores": outcome.scores,
+    }
+    if outcome.final_clock is not None:
+        # Chess: the clocks as they stopped, so no client keeps its own estimate.
+        event["clock"] = {**outcome.final_clock, "running": None}
+    return event
+
+
+def events_message(events: list, head: int | None = None) -> dict:
+    """A game's events of one iteration, [v, text] in version order; `head` when it is quiet."""
+    message: dict = {"type": "game.events", "events": events}
+    if head is not None:
+        message["head"] = head
+    return message
+
+
+def sync_message(*, known: bool, events: list) -> dict:
+    return {"type": "game.sync", "known": known, "events": events}
+
+
+def error_message(code: str, message: str) -> dict:
+    return {"type": "game.error", "code": code, "message": message}
+
+
+def spectator_chat_message(chat: dict) -> dict:
+    return {"type": "game.spectator_chat", "text": encode_json(chat)}
