@@ -109,7 +109,7 @@ class MovingPair:
         while time.perf_counter() < stop_at and not self.ended:
             try:
                 message = await socket.receive(timeout=max(0.05, stop_at - time.perf_counter()))
-            except (asyncio.TimeoutError, TimeoutError):
+            except TimeoutError:
                 return
             if message["type"] == "gameEnd":
                 self.ended = True

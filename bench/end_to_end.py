@@ -206,7 +206,7 @@ class Player:
     crash: str | None = None
     setup_latencies: list = field(default_factory=list)
 
-    def fresh(self) -> "Player":
+    def fresh(self) -> Player:
         """The same guest, ready to queue again; counters since connect carry over."""
         again = Player(username=self.username, token=self.token, port=self.port, rng=self.rng, wander=self.wander, window=self.window)
         again.deaths = self.deaths
@@ -674,7 +674,7 @@ class Run:
         for name, (process, out) in profilers.items():
             try:
                 _, stderr = await asyncio.wait_for(process.communicate(), timeout=self.args.window + 30)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 process.kill()
                 await process.wait()
                 summaries[name] = "py-spy did not finish"
@@ -867,7 +867,7 @@ def main() -> int:
                 print(f"-- N={n}", flush=True)
                 try:
                     result = asyncio.run(asyncio.wait_for(run.run(n), timeout=args.timeout_per_n))
-                except (asyncio.TimeoutError, TimeoutError):
+                except TimeoutError:
                     failed = f"N={n} did not finish within {args.timeout_per_n:.0f} s"
                     break
                 except StackFailed as error:

@@ -17,8 +17,9 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from engine.ids import new_game_id
 from engine.presence import Flip, PresenceBook

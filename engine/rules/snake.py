@@ -87,7 +87,7 @@ class SnakeConfig:
         object.__setattr__(self, "tick_hz", float(hz))
 
     @classmethod
-    def from_settings(cls, settings: dict) -> "SnakeConfig":
+    def from_settings(cls, settings: dict) -> SnakeConfig:
         """Build a config from an untrusted dict (network/DB). Missing keys take defaults."""
         if not isinstance(settings, dict):
             raise ValueError("settings must be an object")

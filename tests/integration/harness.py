@@ -215,7 +215,7 @@ class Client:
         self.socket = socket
 
     @classmethod
-    async def open(cls, url: str, **kwargs) -> "Client":
+    async def open(cls, url: str, **kwargs) -> Client:
         return cls(await websockets.connect(url, open_timeout=5, max_size=2**22, **kwargs))
 
     async def send(self, message: dict) -> None:

@@ -16,13 +16,13 @@ from engine.rules.snake import (
     Snake,
     SnakeConfig,
     SnakeState,
+    _top_up_food,  # board-level food edge cases have no cheap public trigger
     new_game,
     render,
     result,
     step,
     validate_intent,
 )
-from engine.rules.snake import _top_up_food  # board-level food edge cases have no cheap public trigger
 
 # --------------------------------------------------------------------------- helpers
 
