@@ -464,7 +464,9 @@ class GameEngine(threading.Thread):
             now=self.clock(),
             **resume,
         )
-        game = LiveGame(game_id=game_id, session=session, mode=message.get("mode", "match"), deadline=self.clock() + session.period)
+        game = LiveGame(
+            game_id=game_id, session=session, mode=message.get("mode", "match"), deadline=self.clock() + session.period
+        )
         if message.get("resume_after_v"):
             # Events of the previous engine process went up to an unknown version past the last
             # saved one: jump well clear of it. Clients see the jump as a gap and get a fresh gameState.
@@ -489,7 +491,9 @@ class GameEngine(threading.Thread):
             if chat["room"] == "spectator":
                 # Unversioned and never to the players (in chess it would let spectators feed
                 # hints); spectators miss none of the versioned events for it.
-                self._outbox.append(("group", spectators_group_name(game.game_id), {"type": "game.spectator_chat", "text": _encode_json(chat)}))
+                self._outbox.append(
+                    ("group", spectators_group_name(game.game_id), {"type": "game.spectator_chat", "text": _encode_json(chat)})
+                )
             else:
                 self._emit(game, chat)
             return
@@ -567,7 +571,10 @@ class GameEngine(threading.Thread):
         orphan = self.orphans.get(message.get("game_id"))
         if game is None and orphan is not None and isinstance(seen, int):
             # The socket's versions came from the process that ran the game: its end follows them.
-            self._reply(reply_to, {"type": "game.sync", "known": True, "events": [[seen + 1, _encode_json({**orphan.end, "v": seen + 1})]]})
+            self._reply(
+                reply_to,
+                {"type": "game.sync", "known": True, "events": [[seen + 1, _encode_json({**orphan.end, "v": seen + 1})]]},
+            )
             return
         if game is None:
             self._reply(reply_to, {"type": "game.sync", "known": False, "events": []})

@@ -128,8 +128,9 @@ def queue_match_snake(*, full_table: int, wait_seconds: float) -> tuple[Game, li
     The seats are claimed with row locks that other matchers skip, and marked matched in the same
     transaction that creates the game, so concurrent matchers (in any web process) never hand one
     seat to two games; each seat then stays until its socket has told its player
-    (`queue_take_match`). Seats of dead web processes are removed first. A full table starts at once; two or more start once the oldest has waited
-    `wait_seconds`. Returns the game and its players' (username, queue channel), or None.
+    (`queue_take_match`). Seats of dead web processes are removed first. A full table starts at once; two or
+    more start once the oldest has waited `wait_seconds`. Returns the game and its players' (username, queue
+    channel), or None.
     """
     web_process_leases_expire()
     seats = list(

@@ -34,7 +34,9 @@ async def test_two_players_queue_and_play_to_checkmate(stack):
     # Scholar's mate, with an illegal move and an out-of-turn move that change nothing.
     await black.send({"type": "move", "uci": "e7e5"})
     assert (await black.receive_until(lambda m: m["type"] == "error"))["code"] == "not_your_turn"
-    moves = [(white, "e2e4"), (black, "e7e5"), (white, "f1c4"), (black, "b8c6"), (white, "d1h5"), (black, "g8f6"), (white, "h5f7")]
+    moves = [
+        (white, "e2e4"), (black, "e7e5"), (white, "f1c4"), (black, "b8c6"), (white, "d1h5"), (black, "g8f6"), (white, "h5f7")
+    ]
     for ply, (mover, uci) in enumerate(moves, start=1):
         await mover.send({"type": "move", "uci": uci})
         for socket in (white, black):

@@ -41,7 +41,9 @@ def make_state(snakes, food=(), *, width=10, height=10, arena=False, countdown_t
 
 def plenty_of_food(state):
     """Food in the far corners, enough that step() never places food at random."""
-    corners = [(0, 0), (state.config.width - 1, 0), (0, state.config.height - 1), (state.config.width - 1, state.config.height - 1)]
+    corners = [
+        (0, 0), (state.config.width - 1, 0), (0, state.config.height - 1), (state.config.width - 1, state.config.height - 1)
+    ]
     return [cell for cell in corners if state.occupancy[cell[1], cell[0]] == 0]
 
 
@@ -639,7 +641,9 @@ def test_validate_intent_messages():
 
 
 def test_settings_round_trip():
-    config = SnakeConfig(width=30, height=20, arena=True, min_players=3, max_players=5, start_length=4, countdown_ticks=0, tick_hz=15)
+    config = SnakeConfig(
+        width=30, height=20, arena=True, min_players=3, max_players=5, start_length=4, countdown_ticks=0, tick_hz=15
+    )
     settings = config.to_settings()
     assert json.loads(json.dumps(settings)) == settings
     assert SnakeConfig.from_settings(settings) == config
