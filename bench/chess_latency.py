@@ -67,7 +67,7 @@ async def pair_players(stack: Stack, games: int, tc: str) -> list[tuple[str, dic
         )
     found = await asyncio.gather(*(q.receive_until(lambda m: m["type"] == "match_found", timeout=120) for q in queues))
     by_game: dict[str, list[str]] = {}
-    for (username, _), message in zip(guests, found):
+    for (username, _), message in zip(guests, found, strict=True):
         by_game.setdefault(message["game_id"], []).append(username)
     await asyncio.gather(*(q.close() for q in queues))
     paired = []

@@ -445,7 +445,7 @@ class Run:
             )
         finally:
             await asyncio.gather(*(c.close() for c in queue_clients), return_exceptions=True)
-        for player, message in zip(players, found):
+        for player, message in zip(players, found, strict=True):
             if message["type"] != "match_found":
                 raise StackFailed(f"queue answered {message}")
             player.game_id = message["game_id"]
@@ -581,7 +581,9 @@ class Run:
                 result.turns = tuple(
                     a + b
                     for a, b in zip(
-                        result.turns, (p.turns_checked, p.turns_missed, p.window_turns_checked, p.window_turns_missed)
+                        result.turns,
+                        (p.turns_checked, p.turns_missed, p.window_turns_checked, p.window_turns_missed),
+                        strict=True,
                     )
                 )
                 if p.crash:

@@ -9,6 +9,7 @@ injected, so the loop runs under a fake clock in tests.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import json
 import logging
@@ -215,10 +216,8 @@ class GameEngine(threading.Thread):
             if time.monotonic() > deadline:
                 logger.error("stopped with unconfirmed saves in %d game(s)", sum(1 for g in self.games.values() if g.unconfirmed))
                 return
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.handle(self._inbox.get(timeout=0.05))
-            except queue.Empty:
-                pass
 
     def pump(self) -> None:
         """One iteration without waiting: handle what is queued, tick what is due, publish."""

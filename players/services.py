@@ -73,7 +73,7 @@ def web_process_lease_renew(*, process_id: str) -> WebProcessLease:
 @transaction.atomic
 def web_process_leases_expire() -> int:
     """Removes the leases of web processes that stopped renewing them, and with them their seats."""
-    deleted, by_model = WebProcessLease.objects.filter(expires_at__lt=timezone.now()).delete()
+    _, by_model = WebProcessLease.objects.filter(expires_at__lt=timezone.now()).delete()
     return by_model.get(WebProcessLease._meta.label, 0)
 
 

@@ -318,7 +318,7 @@ def test_a_spawned_game_starts_and_its_id_is_announced_once_saved(engine, clock,
     start(engine)
     intent(engine, "a", {"type": "clone"})
     engine.pump()
-    (game_id, record), = store.records
+    (_, record), = store.records
     new_id = record["game_id"]
     assert record["op"] == "create_game" and new_id in engine.games and new_id != "g1"
     store.confirmations[0](True)

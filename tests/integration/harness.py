@@ -98,7 +98,7 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
-                raise AssertionError(f"{self.name} did not stop within {timeout} s:\n{self.log()[-3000:]}")
+                raise AssertionError(f"{self.name} did not stop within {timeout} s:\n{self.log()[-3000:]}") from None
         return time.monotonic() - started
 
 

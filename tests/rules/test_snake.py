@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -72,7 +73,7 @@ def assert_consistent(state):
             assert not snake.body
             continue
         cells = list(snake.body)
-        for (ax, ay), (bx, by) in zip(cells, cells[1:]):
+        for (ax, ay), (bx, by) in itertools.pairwise(cells):
             assert abs(ax - bx) + abs(ay - by) == 1, "body is not contiguous"
 
 
@@ -465,7 +466,7 @@ def test_countdown_freezes_movement_but_allows_turning():
     assert render(state)["countdown"] == 5
     # The snake turns UP in place; LEFT stays a reversal onto the unchanged neck.
     intents_per_tick = [[("a", turn("UP"))], [("a", turn("LEFT"))], [], [("a", turn("LEFT"))], []]
-    for intents, countdown_after in zip(intents_per_tick, (4, 3, 2, 1, 0)):
+    for intents, countdown_after in zip(intents_per_tick, (4, 3, 2, 1, 0), strict=True):
         assert step(state, intents, rng()) == []
         assert render(state)["countdown"] == countdown_after
         assert {name: list(snake.body) for name, snake in state.snakes.items()} == bodies
@@ -699,7 +700,7 @@ def test_render_is_json_ready_with_the_documented_fields():
     assert set(frame) == {"tick", "width", "height", "arena", "countdown", "players", "food"}
     assert (frame["tick"], frame["width"], frame["height"], frame["arena"], frame["countdown"]) == (0, 24, 24, False, 3)
     assert [p["username"] for p in frame["players"]] == ["a", "b"]
-    for player, snake in zip(frame["players"], state.snakes.values()):
+    for player, snake in zip(frame["players"], state.snakes.values(), strict=True):
         assert set(player) == {"username", "head", "body", "direction", "alive", "score"}
         assert player["head"] == player["body"][0] == list(snake.body[0])
         assert player["body"] == [list(cell) for cell in snake.body]
@@ -710,7 +711,7 @@ def test_render_is_json_ready_with_the_documented_fields():
 
 def random_intents(state, generator):
     intents = []
-    for name in list(state.snakes) + ["newcomer"]:
+    for name in [*state.snakes, "newcomer"]:
         roll = generator.random()
         if roll < 0.3:
             intents.append((name, turn(generator.choice(list(DIRECTIONS)))))
