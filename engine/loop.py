@@ -20,7 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from engine.ids import new_game_id
 from engine.presence import Flip, PresenceBook
@@ -87,7 +87,7 @@ def spectators_group_name(game_id: str) -> str:
 
 
 def end_event(outcome: Outcome) -> dict:
-    event = {
+    event: dict[str, object] = {
         "type": "gameEnd",
         "status": outcome.status,
         "reason": outcome.reason,
@@ -165,7 +165,7 @@ class GameEngine(threading.Thread):
         self._inbox: queue.Queue[dict] = queue.Queue(maxsize=INBOX_LIMIT)
         self._deadlines: list[tuple[float, int, str]] = []
         self._deadline_seq = 0
-        self._outbox: list[tuple[str, str, dict]] = []
+        self._outbox: list[tuple[str, str, Any]] = []  # payload: a message, [v, text] for "events", v for "head"
         self._stop_requested = threading.Event()
         self._last_beat = float("-inf")
         # Worst lateness since the last heartbeat, logged once per beat rather than per game.
@@ -475,7 +475,7 @@ class GameEngine(threading.Thread):
         logger.info("game %s (%s) started with %d player(s)", game_id, session.kind, len(message["players"]))
 
     def _intent(self, message: dict) -> None:
-        game = self.games.get(message.get("game_id"))
+        game = self.games.get(message.get("game_id"))  # type: ignore[arg-type]  # no game_id, no game
         reply_to = message.get("reply_channel")
         username = message["username"]
         intent = message["intent"]
@@ -565,9 +565,9 @@ class GameEngine(threading.Thread):
     def _sync(self, message: dict) -> None:
         """Answers a (re)connecting socket with the events it missed, or with a fresh gameState."""
         reply_to = message.get("reply_channel")
-        game = self.games.get(message.get("game_id"))
+        game = self.games.get(message.get("game_id"))  # type: ignore[arg-type]  # no game_id, no game
         seen = message.get("v")
-        orphan = self.orphans.get(message.get("game_id"))
+        orphan = self.orphans.get(message.get("game_id"))  # type: ignore[arg-type]  # no game_id, no game
         if game is None and orphan is not None and isinstance(seen, int):
             # The socket's versions came from the process that ran the game: its end follows them.
             self._reply(

@@ -65,6 +65,8 @@ class SnakeConfig:
     tick_hz: float = 10.0
 
     def __post_init__(self) -> None:
+        low: float  # the integer settings' bounds, then tick_hz's
+        high: float
         for name, (low, high) in _INT_SETTING_RANGES.items():
             value = getattr(self, name)
             # bool is a subclass of int, but true/false is never a meaningful size.
@@ -379,6 +381,7 @@ def _check_end(state: SnakeState, died_this_tick: list[Snake], events: list[dict
     alive = [snake for snake in state.snakes.values() if snake.alive]
     if len(alive) > 1:
         return
+    winner: str | None
     if alive:
         winner, reason = alive[0].player, "last_snake_standing"
     else:
