@@ -67,7 +67,7 @@ async def pair_players(stack: Stack, games: int, tc: str) -> list[tuple[str, dic
         )
     found = await asyncio.gather(*(q.receive_until(lambda m: m["type"] == "match_found", timeout=120) for q in queues))
     by_game: dict[str, list[str]] = {}
-    for (username, _), message in zip(guests, found):
+    for (username, _), message in zip(guests, found, strict=True):
         by_game.setdefault(message["game_id"], []).append(username)
     await asyncio.gather(*(q.close() for q in queues))
     paired = []
@@ -109,7 +109,7 @@ class MovingPair:
         while time.perf_counter() < stop_at and not self.ended:
             try:
                 message = await socket.receive(timeout=max(0.05, stop_at - time.perf_counter()))
-            except (asyncio.TimeoutError, TimeoutError):
+            except TimeoutError:
                 return
             if message["type"] == "gameEnd":
                 self.ended = True

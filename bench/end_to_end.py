@@ -206,9 +206,11 @@ class Player:
     crash: str | None = None
     setup_latencies: list = field(default_factory=list)
 
-    def fresh(self) -> "Player":
+    def fresh(self) -> Player:
         """The same guest, ready to queue again; counters since connect carry over."""
-        again = Player(username=self.username, token=self.token, port=self.port, rng=self.rng, wander=self.wander, window=self.window)
+        again = Player(
+            username=self.username, token=self.token, port=self.port, rng=self.rng, wander=self.wander, window=self.window
+        )
         again.deaths = self.deaths
         again.turns_checked, again.turns_missed = self.turns_checked, self.turns_missed
         again.sent = self.sent
@@ -351,7 +353,9 @@ class Player:
             edge = min(c[0], c[1], width - 1 - c[0], height - 1 - c[1])
             score = room(c) + 2 * clearance(c[0], c[1], ddx, ddy) - wall_penalty.get(edge, 0)
             score -= limit if c in risky else 0
-            score -= 3 * sum((c[0] + ax, c[1] + ay) in blocked for ax, ay in DIRECTIONS.values() if (c[0] + ax, c[1] + ay) != (hx, hy))
+            score -= 3 * sum(
+                (c[0] + ax, c[1] + ay) in blocked for ax, ay in DIRECTIONS.values() if (c[0] + ax, c[1] + ay) != (hx, hy)
+            )
             score += self.rng.random() * (10 if wander else 1)
             if direction == current:
                 score += 1.5  # keep going when it is as good
@@ -441,7 +445,7 @@ class Run:
             )
         finally:
             await asyncio.gather(*(c.close() for c in queue_clients), return_exceptions=True)
-        for player, message in zip(players, found):
+        for player, message in zip(players, found, strict=True):
             if message["type"] != "match_found":
                 raise StackFailed(f"queue answered {message}")
             player.game_id = message["game_id"]
@@ -577,7 +581,9 @@ class Run:
                 result.turns = tuple(
                     a + b
                     for a, b in zip(
-                        result.turns, (p.turns_checked, p.turns_missed, p.window_turns_checked, p.window_turns_missed)
+                        result.turns,
+                        (p.turns_checked, p.turns_missed, p.window_turns_checked, p.window_turns_missed),
+                        strict=True,
                     )
                 )
                 if p.crash:
@@ -674,7 +680,7 @@ class Run:
         for name, (process, out) in profilers.items():
             try:
                 _, stderr = await asyncio.wait_for(process.communicate(), timeout=self.args.window + 30)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 process.kill()
                 await process.wait()
                 summaries[name] = "py-spy did not finish"
@@ -741,7 +747,10 @@ def print_result(r: Result) -> None:
     expected = r.players * TICK_HZ
     delivered = r.ticks / r.window_s if r.window_s else 0.0
     sizes = ", ".join(f"{count}x{size}" for size, count in sorted(r.game_sizes.items()))
-    print(f"\nN={r.players}: {r.games} games ({sizes} players), setup {r.setup_s:.1f} s (guests {r.guests_s:.1f} s), window {r.window_s:.0f} s")
+    print(
+        f"\nN={r.players}: {r.games} games ({sizes} players), setup {r.setup_s:.1f} s (guests {r.guests_s:.1f} s), "
+        f"window {r.window_s:.0f} s"
+    )
     print(
         f"  delivered {delivered:.0f} ticks/s of {expected:.0f} expected; latency p50 {percentile(lat, 50):.1f} "
         f"p99 {percentile(lat, 99):.1f} max {max(lat, default=float('nan')):.1f} ms; dropped {r.dropped}; "
@@ -756,7 +765,8 @@ def print_result(r: Result) -> None:
         )
     cpu = "  ".join(f"{name} {share:.0%}" for name, share in r.cpu.items())
     print(
-        f"  machine busy before setup {r.baseline_busy:.0%}; CPU (of one core): client {r.client_cpu:.0%}  {cpu}; machine busy {r.machine_busy:.0%} of {os.cpu_count()} cores; "
+        f"  machine busy before setup {r.baseline_busy:.0%}; CPU (of one core): client {r.client_cpu:.0%}  {cpu}; "
+        f"machine busy {r.machine_busy:.0%} of {os.cpu_count()} cores; "
         f"client loop lag p99 {percentile(r.loop_lag_ms, 99):.1f} ms max {max(r.loop_lag_ms, default=0):.1f} ms"
     )
     if r.runqueue:
@@ -802,7 +812,8 @@ def print_table(results: list[Result], web: int) -> None:
     print(f"\nEnd to end, {web} web process(es), 1 worker, 10 Hz Snake, 4 players per game")
     header = (
         f"{'players':>7} {'games':>5} {'deliv t/s':>9} {'exp t/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-        f"{'dropped':>7} {'ended early':>11} {'seat p99':>8} {'client CPU':>10} {'worker CPU':>10} {'web CPU':>11} {'redis CPU':>9} {'busy':>5} {'late ticks':>10}"
+        f"{'dropped':>7} {'ended early':>11} {'seat p99':>8} {'client CPU':>10} {'worker CPU':>10} {'web CPU':>11} "
+        f"{'redis CPU':>9} {'busy':>5} {'late ticks':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -810,10 +821,12 @@ def print_table(results: list[Result], web: int) -> None:
         webs = "/".join(f"{v:.0%}" for k, v in r.cpu.items() if k.startswith("web"))
         print(
             f"{r.players:>7} {r.games:>5} {r.ticks / r.window_s if r.window_s else 0:>9.0f} {r.players * TICK_HZ:>7.0f} "
-            f"{percentile(r.latencies, 50):>7.1f} {percentile(r.latencies, 99):>7.1f} {max(r.latencies, default=float('nan')):>7.1f} "
+            f"{percentile(r.latencies, 50):>7.1f} {percentile(r.latencies, 99):>7.1f} "
+            f"{max(r.latencies, default=float('nan')):>7.1f} "
             f"{r.dropped:>7} {str(r.ended_during) + ('+' + str(r.ended_before) if r.ended_before else ''):>11} "
             f"{percentile(r.setup_latencies, 99):>8.0f} "
-            f"{r.client_cpu:>10.0%} {r.cpu.get('worker', float('nan')):>10.0%} {webs:>11} {r.cpu.get('redis', float('nan')):>9.0%} "
+            f"{r.client_cpu:>10.0%} {r.cpu.get('worker', float('nan')):>10.0%} {webs:>11} "
+            f"{r.cpu.get('redis', float('nan')):>9.0%} "
             f"{r.machine_busy:>5.0%} {r.engine.get('late_ticks', '?'):>10}"
         )
     print("(ended early: games ended during the window [+ before it, i.e. still ended after re-queueing];")
@@ -829,7 +842,11 @@ def main() -> int:
     parser.add_argument("--players", type=int, nargs="+", default=[8, 40, 100, 200], help="players per run (multiples of 4)")
     parser.add_argument("--web", type=int, default=1, help="web (Daphne) processes")
     parser.add_argument("--window", type=float, default=10.0, help="measured seconds per N")
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"), help="Redis database to use (it is FLUSHED)")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        help="Redis database to use (it is FLUSHED)",
+    )
     parser.add_argument("--wander", type=float, default=0.03, help="chance per tick that a bot turns at random")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--pace-ms", type=float, default=50.0, help="seat the next 4 once recent ticks arrive within this")
@@ -867,7 +884,7 @@ def main() -> int:
                 print(f"-- N={n}", flush=True)
                 try:
                     result = asyncio.run(asyncio.wait_for(run.run(n), timeout=args.timeout_per_n))
-                except (asyncio.TimeoutError, TimeoutError):
+                except TimeoutError:
                     failed = f"N={n} did not finish within {args.timeout_per_n:.0f} s"
                     break
                 except StackFailed as error:

@@ -25,7 +25,8 @@ group send per game to the counting broadcaster). It is timed with time.perf_cou
 real engine; its collections and pauses during the timed iterations are reported (gc.callbacks).
 
 An optional second pass (--breakdown-iterations, 0 to skip) wraps, in this process only,
-`engine.rules.snake.step`, `engine.rules.snake.render`, the engine's event encoder (`engine.wire.encode_json` as `engine.live_game` calls it), and the
+`engine.rules.snake.step`, `engine.rules.snake.render`, the engine's event encoder
+(`engine.wire.encode_json` as `engine.live_game` calls it), and the
 engine's `handle` / `flush` with timers, and reports the share of each in the iteration. The
 wrappers add about a microsecond per call, so that pass is reported apart from the clean
 timings.
@@ -368,7 +369,10 @@ def print_tables(results: list[dict], period_ms: float) -> None:
             f"{r.get('machine_busy', float('nan')):>12.0%}"
         )
     cores = os.cpu_count() or 1
-    print(f"(machine busy: all {cores} cores during the run; this benchmark alone is about {1 / cores:.0%}, the rest is other work)")
+    print(
+        f"(machine busy: all {cores} cores during the run; this benchmark alone is about {1 / cores:.0%}, "
+        "the rest is other work)"
+    )
 
     with_breakdown = [r for r in results if r["breakdown"]]
     if with_breakdown:
@@ -384,7 +388,10 @@ def print_tables(results: list[dict], period_ms: float) -> None:
         print("(render and json encode run inside advance(); 'rules step' is snake.step including its intent re-validation)")
 
     print()
-    print("Memory and garbage collection (each N in a fresh process; RSS: ru_maxrss after the run minus before the engine was built)")
+    print(
+        "Memory and garbage collection "
+        "(each N in a fresh process; RSS: ru_maxrss after the run minus before the engine was built)"
+    )
     header = (
         f"{'games':>6} {'peak RSS growth MiB':>20} {'KiB per game':>13} {'GC runs':>8} {'GC ms total':>11} "
         f"{'gen2 runs':>9} {'gen2 max ms':>11}"

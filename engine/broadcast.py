@@ -73,6 +73,7 @@ class LayerBroadcaster:
             self._wakeup.set()
 
     async def _send_forever(self) -> None:
+        assert self._wakeup is not None  # _start_sender sets it before starting this task
         semaphore = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
         while True:
             await self._wakeup.wait()

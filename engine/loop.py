@@ -10,12 +10,14 @@ loop runs under a fake clock in tests.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import random
 import threading
 import time
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import ClassVar, Protocol
 
 from engine.deadlines import Deadlines
 from engine.engine_stats import EngineStats
@@ -134,10 +136,8 @@ class GameEngine(threading.Thread):
             if time.monotonic() > deadline:
                 logger.error("stopped with unconfirmed saves in %d game(s)", waiting)
                 return
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.handle(self._inbox.get(timeout=0.05))
-            except queue.Empty:
-                pass
 
     def pump(self) -> None:
         """One iteration without waiting: handle what is queued, tick what is due, publish."""
@@ -250,7 +250,7 @@ class GameEngine(threading.Thread):
         return confirm
 
     def _persisted(self, message: dict) -> None:
-        game = self.games.get(message["game_id"])
+        game = self._game_of(message)
         if game is None:
             return
         now = self.clock()
@@ -287,7 +287,7 @@ class GameEngine(threading.Thread):
     def handle(self, message: dict) -> None:
         """Applies one inbound message. Nothing a message holds may raise out of here."""
         try:
-            handler = self._handlers.get(message.get("type"))
+            handler = self._handlers.get(str(message.get("type")))
             if handler is None:
                 logger.warning("engine ignored a message of type %r", message.get("type"))
             else:
@@ -302,7 +302,9 @@ class GameEngine(threading.Thread):
         factory = self.session_factories[message["kind"]]
         resume = {"saved_moves": message["saved_moves"]} if message.get("saved_moves") else {}
         now = self.clock()
-        session = factory(players=list(message["players"]), settings=dict(message["settings"]), seed=int(message["seed"]), now=now, **resume)
+        session = factory(
+            players=list(message["players"]), settings=dict(message["settings"]), seed=int(message["seed"]), now=now, **resume
+        )
         game = LiveGame(game_id=game_id, session=session, mode=message.get("mode", "match"), deadline=now + session.period)
         if message.get("resume_after_v"):
             # Events of the previous engine process went up to an unknown version past the last
@@ -312,8 +314,12 @@ class GameEngine(threading.Thread):
         self._schedule(game, game.deadline)
         logger.info("game %s (%s) started with %d player(s)", game_id, session.kind, len(message["players"]))
 
+    def _game_of(self, message: dict) -> LiveGame | None:
+        game_id = message.get("game_id")
+        return self.games.get(game_id) if isinstance(game_id, str) else None
+
     def _intent(self, message: dict) -> None:
-        game = self.games.get(message.get("game_id"))
+        game = self._game_of(message)
         reply_to = message.get("reply_channel")
         username = message["username"]
         intent = message["intent"]
@@ -393,7 +399,7 @@ class GameEngine(threading.Thread):
     def _sync(self, message: dict) -> None:
         """Answers a (re)connecting socket with the events it missed, or with a fresh gameState."""
         reply_to = message.get("reply_channel")
-        game_id, seen = message.get("game_id"), message.get("v")
+        game_id, seen = str(message.get("game_id")), message.get("v")
         game = self.games.get(game_id)
         if game is not None:
             self._outbox.reply(reply_to, sync_message(known=True, events=game.missed_since(seen, self.clock())))
@@ -402,7 +408,7 @@ class GameEngine(threading.Thread):
         end = self.orphans.end_after(game_id, seen) if isinstance(seen, int) else None
         self._outbox.reply(reply_to, sync_message(known=end is not None, events=[end] if end else []))
 
-    _handlers: dict[str, Callable[[GameEngine, dict], None]] = {
+    _handlers: ClassVar[dict[str, Callable[[GameEngine, dict], None]]] = {
         "engine.start_game": _start_game,
         "engine.intent": _intent,
         "engine.sync": _sync,

@@ -115,4 +115,4 @@ async def send_to_engine(message: dict) -> None:
         bind_server_loop(asyncio.get_running_loop())
         engine.submit(message)
     else:
-        await get_channel_layer().send(ENGINE_CHANNEL, message)
+        await get_channel_layer().send(ENGINE_CHANNEL, message)  # type: ignore[union-attr]  # settings always set a layer

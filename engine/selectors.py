@@ -57,7 +57,7 @@ def game_summary(*, game: Game) -> dict:
         "mode": game.mode,
         "status": game.status,
         "reason": game.reason or None,
-        "winner": game.winner.username if game.winner_id else None,
+        "winner": game.winner.username if game.winner_id else None,  # type: ignore[union-attr]  # winner_id set: a winner
         "players": [{"username": seat.user.username, "score": seat.score} for seat in seats],
         "settings": game.settings,
         "result": game.result,
@@ -92,7 +92,7 @@ def game_pgn(*, game: Game) -> str:
     pgn.headers["GameId"] = game.id
     if game.status != Game.Status.STARTED:
         pgn.headers["Termination"] = PGN_TERMINATIONS.get(game.reason, "Normal")
-    node = pgn
+    node: chess.pgn.GameNode = pgn
     for move in game.chess_moves.order_by("ply"):
         node = node.add_variation(chess.Move.from_uci(move.uci))
         node.comment = _clock_comment(move.white_ms if move.ply % 2 == 1 else move.black_ms)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -13,7 +14,10 @@ from engine.models import ChessMove, Game, GamePlayer
 from engine.rules.chess_clock import TimeControl
 from engine.rules.snake import SnakeConfig
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from players.models import User  # AUTH_USER_MODEL
+else:
+    User = get_user_model()
 
 
 def _clean_settings(kind: str, mode: str, settings: dict) -> dict:

@@ -7,8 +7,9 @@ as `now` (monotonic seconds) and randomness comes from the seeded generator the 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from engine.rules import chess_game, snake
 from engine.rules.chess_clock import TimeControl

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
 
 from django.db import close_old_connections
 
@@ -42,7 +42,7 @@ class DatabaseResultStore:
         except Exception:
             # Save them one by one, so one bad record does not fail the others.
             outcomes = [self._save_record(game_id, record) for game_id, record, _ in batch]
-        for (_, _, on_done), saved in zip(batch, outcomes):
+        for (_, _, on_done), saved in zip(batch, outcomes, strict=True):
             on_done(saved)
 
     def _save_record(self, game_id: str, record: dict) -> bool:

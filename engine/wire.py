@@ -22,7 +22,7 @@ def spectators_group_name(game_id: str) -> str:
 
 
 def end_event(outcome: Outcome) -> dict:
-    event = {
+    event: dict[str, object] = {
         "type": "gameEnd",
         "status": outcome.status,
         "reason": outcome.reason,

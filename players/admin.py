@@ -8,7 +8,7 @@ from players.models import QueueSeat, User
 class KogameUserAdmin(UserAdmin):
     list_display = ("username", "is_guest", "is_staff", "date_joined", "last_login")
     list_filter = ("is_guest", "is_staff", "is_active")
-    fieldsets = UserAdmin.fieldsets + (("Kogame", {"fields": ("is_guest",)}),)
+    fieldsets = (*UserAdmin.fieldsets, ("Kogame", {"fields": ("is_guest",)}))
 
 
 @admin.register(QueueSeat)

@@ -20,9 +20,9 @@ from django.conf import settings
 
 from engine import selectors as game_selectors
 from engine import services as game_services
-from engine.wire import group_name, spectators_group_name
 from engine.rules.chess_clock import TimeControl
 from engine.runtime import send_to_engine
+from engine.wire import group_name, spectators_group_name
 from players import services
 from players.protocol import BadFrame, TokenBucket, clean_game_intent, frame_size, parse_frame, parse_version_param
 from players.socket_caps import socket_admit
@@ -112,6 +112,7 @@ class PlayerConsumer(GuardedConsumer):
     announced_presence = False
     lag_prober: asyncio.Task | None = None
     sync_retry: asyncio.TimerHandle | None = None
+    sync_request: asyncio.Task | None = None  # held so the event loop's weak reference is not the only one
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,7 +185,7 @@ class PlayerConsumer(GuardedConsumer):
 
     def _sync_unanswered(self, attempt: int) -> None:
         if not self.synced and not self.closing and attempt == self.sync_attempts:
-            asyncio.ensure_future(self._request_sync())
+            self.sync_request = asyncio.ensure_future(self._request_sync())
 
     async def disconnect(self, code):
         self.closing = True

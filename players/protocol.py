@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, NoReturn
+from typing import NoReturn
 
 from engine.rules import chess_game
 

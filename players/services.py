@@ -73,7 +73,7 @@ def web_process_lease_renew(*, process_id: str) -> WebProcessLease:
 @transaction.atomic
 def web_process_leases_expire() -> int:
     """Removes the leases of web processes that stopped renewing them, and with them their seats."""
-    deleted, by_model = WebProcessLease.objects.filter(expires_at__lt=timezone.now()).delete()
+    _, by_model = WebProcessLease.objects.filter(expires_at__lt=timezone.now()).delete()
     return by_model.get(WebProcessLease._meta.label, 0)
 
 
@@ -128,8 +128,9 @@ def queue_match_snake(*, full_table: int, wait_seconds: float) -> tuple[Game, li
     The seats are claimed with row locks that other matchers skip, and marked matched in the same
     transaction that creates the game, so concurrent matchers (in any web process) never hand one
     seat to two games; each seat then stays until its socket has told its player
-    (`queue_take_match`). Seats of dead web processes are removed first. A full table starts at once; two or more start once the oldest has waited
-    `wait_seconds`. Returns the game and its players' (username, queue channel), or None.
+    (`queue_take_match`). Seats of dead web processes are removed first. A full table starts at once; two or
+    more start once the oldest has waited `wait_seconds`. Returns the game and its players' (username, queue
+    channel), or None.
     """
     web_process_leases_expire()
     seats = list(

@@ -53,7 +53,14 @@ class WebProcess:
             self.player_sockets[seat] -= 1
             if self.player_sockets[seat] <= 0:
                 del self.player_sockets[seat]
-        message = {"type": "engine.presence", "process": self.id, "seq": self.seq, "game_id": game_id, "username": username, "connected": connected}
+        message = {
+            "type": "engine.presence",
+            "process": self.id,
+            "seq": self.seq,
+            "game_id": game_id,
+            "username": username,
+            "connected": connected,
+        }
         await send_to_engine(message)
 
     async def report(self) -> None:

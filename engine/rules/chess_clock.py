@@ -74,7 +74,7 @@ class TimeControl:
             raise ValueError("a time control needs an initial time or an increment (0+0 is not allowed)")
 
     @classmethod
-    def parse(cls, text: str) -> "TimeControl":
+    def parse(cls, text: str) -> TimeControl:
         """Parse "<minutes>+<increment seconds>", e.g. "3+2", "0.25+0", "0+1"."""
         if not isinstance(text, str):
             raise ValueError(f"time control must be a string, got {text!r}")
@@ -141,7 +141,7 @@ class LagQuota:
     max_ms: int
 
     @classmethod
-    def for_time_control(cls, tc: TimeControl) -> "LagQuota":
+    def for_time_control(cls, tc: TimeControl) -> LagQuota:
         # Lichess: quotaGain = min(100 cs, estimatedSeconds * 2 / 5 + 15 cs); quota starts at
         # 3 gains and is capped at 7.
         gain_ms = min(1000, round((tc.estimated_seconds * 2 / 5 + 15) * 10))

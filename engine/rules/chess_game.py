@@ -235,6 +235,7 @@ def snapshot(game: ChessGame, now: float) -> dict:
 def result(game: ChessGame) -> dict | None:
     if game.status == "started":
         return None
+    assert game.final_clock is not None  # _end() sets it with the status
     return {"status": game.status, "reason": game.reason, "winner": game.winner, "clock": dict(game.final_clock)}
 
 

@@ -65,6 +65,8 @@ class SnakeConfig:
     tick_hz: float = 10.0
 
     def __post_init__(self) -> None:
+        low: float  # the integer settings' bounds, then tick_hz's
+        high: float
         for name, (low, high) in _INT_SETTING_RANGES.items():
             value = getattr(self, name)
             # bool is a subclass of int, but true/false is never a meaningful size.
@@ -87,7 +89,7 @@ class SnakeConfig:
         object.__setattr__(self, "tick_hz", float(hz))
 
     @classmethod
-    def from_settings(cls, settings: dict) -> "SnakeConfig":
+    def from_settings(cls, settings: dict) -> SnakeConfig:
         """Build a config from an untrusted dict (network/DB). Missing keys take defaults."""
         if not isinstance(settings, dict):
             raise ValueError("settings must be an object")
@@ -379,6 +381,7 @@ def _check_end(state: SnakeState, died_this_tick: list[Snake], events: list[dict
     alive = [snake for snake in state.snakes.values() if snake.alive]
     if len(alive) > 1:
         return
+    winner: str | None
     if alive:
         winner, reason = alive[0].player, "last_snake_standing"
     else:

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from engine.wire import group_name
 from engine.sessions import Outcome
+from engine.wire import group_name
 
 
 class FakeClock:

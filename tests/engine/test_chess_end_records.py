@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def move_record(ply: int, uci: str, white_ms: int, black_ms: int) -> dict:
-    return {"op": "move", "ply": ply, "uci": uci, "san": uci, "white_ms": white_ms, "black_ms": black_ms, "spent_ms": 0, "lag_comp_ms": 0, "v": ply}
+    return {
+        "op": "move", "ply": ply, "uci": uci, "san": uci, "white_ms": white_ms, "black_ms": black_ms,
+        "spent_ms": 0, "lag_comp_ms": 0, "v": ply,
+    }
 
 
 @pytest.fixture
@@ -22,7 +25,9 @@ def game():
     """A 0.25+0 game where white played e4, black e5 and white Nf3 with 15 s left each."""
     users = [player_services.guest_create(), player_services.guest_create()]
     game = services.game_create(kind="chess", users=users, settings={"tc": "0.25+0"})
-    records = [move_record(1, "e2e4", 15_000, 15_000), move_record(2, "e7e5", 15_000, 15_000), move_record(3, "g1f3", 15_000, 15_000)]
+    records = [
+        move_record(1, "e2e4", 15_000, 15_000), move_record(2, "e7e5", 15_000, 15_000), move_record(3, "g1f3", 15_000, 15_000)
+    ]
     services.engine_records_save(records=[(game.id, record) for record in records])
     return game
 

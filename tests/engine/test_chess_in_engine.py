@@ -153,7 +153,11 @@ def test_rematch_starts_a_new_game_with_colours_swapped(engine, clock, broadcast
     rematch = next(e for e in broadcaster.group_events("c1") if e["type"] == "rematch")
     new_game = engine.games[rematch["game_id"]].session.game
     assert (new_game.white, new_game.black) == ("black_player", "white_player")
-    assert ("c1", {"op": "create_game", "game_id": rematch["game_id"], "kind": "chess", "players": ["black_player", "white_player"], "settings": {"tc": "0.25+0"}, "v": rematch["v"]}) in store.records
+    create = {
+        "op": "create_game", "game_id": rematch["game_id"], "kind": "chess", "players": ["black_player", "white_player"],
+        "settings": {"tc": "0.25+0"}, "v": rematch["v"],
+    }
+    assert ("c1", create) in store.records
 
 
 def test_a_resumed_game_numbers_its_events_past_the_previous_process(engine, clock, broadcaster):

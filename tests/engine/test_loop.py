@@ -8,8 +8,8 @@ import pytest
 from engine.live_game import HEAD_AFTER_QUIET_SECONDS, HEAD_REPEAT_SECONDS, HISTORY_LIMIT, INTENT_QUEUE_LIMIT
 from engine.loop import RETAIN_ENDED_SECONDS, GameEngine
 from engine.orphans import ORPHAN_HEAD
-from engine.wire import spectators_group_name
 from engine.sessions import IntentRefused, Outcome
+from engine.wire import spectators_group_name
 from tests.engine.conftest import RecordingStore as RecordingStoreBase
 
 
@@ -188,7 +188,9 @@ def test_every_event_carries_a_version_rising_by_one(engine, clock, broadcaster)
     engine.pump()
     events = broadcaster.group_events("g1")
     assert [e["v"] for e in events] == [1, 2, 3, 4, 5, 6]
-    assert {k: v for k, v in events[-1].items() if k != "ts"} == {"type": "chat", "username": "a", "message": "hi", "room": "player", "v": 6}
+    assert {k: v for k, v in events[-1].items() if k != "ts"} == {
+        "type": "chat", "username": "a", "message": "hi", "room": "player", "v": 6
+    }
     assert all(isinstance(e["ts"], int) for e in events)
 
 
@@ -228,7 +230,9 @@ def test_a_failing_game_ends_with_a_reason_and_the_others_keep_ticking(engine, c
 
 def test_malformed_messages_do_not_stop_the_engine(engine, clock):
     session = start(engine)
-    for bad in [{}, {"type": "engine.intent"}, {"type": "engine.start_game", "kind": "nope"}, {"type": 7}, {"type": "engine.sync"}]:
+    for bad in [
+        {}, {"type": "engine.intent"}, {"type": "engine.start_game", "kind": "nope"}, {"type": 7}, {"type": "engine.sync"}
+    ]:
         engine.submit(bad)
     engine.pump()
     clock.now += 0.1
@@ -308,7 +312,7 @@ def test_a_spawned_game_starts_and_its_id_is_announced_once_saved(engine, clock,
     start(engine)
     intent(engine, "a", {"type": "clone"})
     engine.pump()
-    (game_id, record), = store.records
+    (_, record), = store.records
     new_id = record["game_id"]
     assert record["op"] == "create_game" and new_id in engine.games and new_id != "g1"
     store.confirmations[0](True)
@@ -318,7 +322,10 @@ def test_a_spawned_game_starts_and_its_id_is_announced_once_saved(engine, clock,
 
 def presence(engine, connected, seq, username="a", process="web1", game_id="g1"):
     engine.submit(
-        {"type": "engine.presence", "process": process, "seq": seq, "game_id": game_id, "username": username, "connected": connected}
+        {
+            "type": "engine.presence", "process": process, "seq": seq, "game_id": game_id, "username": username,
+            "connected": connected,
+        }
     )
 
 
@@ -409,7 +416,9 @@ def test_an_orphaned_game_tells_each_socket_its_end_right_after_the_versions_it_
     engine.pump()
     (old,) = broadcaster.replies("c.old")
     ((v, text),) = old["events"]
-    assert v == 58 and json.loads(text) == {"type": "gameEnd", "v": 58, "status": "aborted", "reason": "server_restart", "winner": None, "scores": {}}
+    assert v == 58 and json.loads(text) == {
+        "type": "gameEnd", "v": 58, "status": "aborted", "reason": "server_restart", "winner": None, "scores": {}
+    }
     # A new socket gets the final state from the database instead.
     assert broadcaster.replies("c.new") == [{"type": "game.sync", "known": False, "events": []}]
 
@@ -420,10 +429,14 @@ def test_stopping_handles_what_the_inbox_holds_and_waits_for_the_store(clock, br
             super().persist(game_id, record, on_done)
             threading.Timer(0.2, on_done, args=(True,)).start()
 
-    engine = GameEngine(broadcaster=broadcaster, store=ConfirmingStore(), clock=clock, session_factories={"counter": CountingSession})
+    engine = GameEngine(
+        broadcaster=broadcaster, store=ConfirmingStore(), clock=clock, session_factories={"counter": CountingSession}
+    )
     start(engine)
     engine.start()
-    engine.submit({"type": "engine.intent", "game_id": "g1", "username": "a", "intent": {"type": "save", "value": 7}, "reply_channel": None})
+    engine.submit(
+        {"type": "engine.intent", "game_id": "g1", "username": "a", "intent": {"type": "save", "value": 7}, "reply_channel": None}
+    )
     engine.stop()
     assert not engine.is_alive()
     assert [e["type"] for e in broadcaster.group_events("g1") if e["type"] == "saved"] == ["saved"]

@@ -13,7 +13,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def move_record(ply: int, uci: str, v: int) -> dict:
-    return {"op": "move", "ply": ply, "uci": uci, "san": uci, "white_ms": 1000, "black_ms": 1000, "spent_ms": 0, "lag_comp_ms": 0, "v": v}
+    return {
+        "op": "move", "ply": ply, "uci": uci, "san": uci, "white_ms": 1000, "black_ms": 1000,
+        "spent_ms": 0, "lag_comp_ms": 0, "v": v,
+    }
 
 
 def persist_all(store, game_id, records):

@@ -68,7 +68,9 @@ class PostgresDatabase:
 def base_env(**overrides: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env.update({"SECRET_KEY": "integration-secret", "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {"SECRET_KEY": "integration-secret", "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
+    )
     for key, value in overrides.items():
         if value is None:
             env.pop(key, None)
@@ -96,7 +98,7 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
-                raise AssertionError(f"{self.name} did not stop within {timeout} s:\n{self.log()[-3000:]}")
+                raise AssertionError(f"{self.name} did not stop within {timeout} s:\n{self.log()[-3000:]}") from None
         return time.monotonic() - started
 
 
@@ -215,7 +217,7 @@ class Client:
         self.socket = socket
 
     @classmethod
-    async def open(cls, url: str, **kwargs) -> "Client":
+    async def open(cls, url: str, **kwargs) -> Client:
         return cls(await websockets.connect(url, open_timeout=5, max_size=2**22, **kwargs))
 
     async def send(self, message: dict) -> None:

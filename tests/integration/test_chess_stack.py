@@ -15,13 +15,13 @@ async def paired(stack, tc):
     guests = [new_guest(stack, port) for port in stack.ports]
     queues = [
         await Client.open(stack.ws(f"/ws/queue/?game=chess&tc={tc.replace('+', '%2B')}&token={token}", port))
-        for (_, token), port in zip(guests, stack.ports)
+        for (_, token), port in zip(guests, stack.ports, strict=True)
     ]
     game_ids = {(await q.receive_until(lambda m: m["type"] == "match_found"))["game_id"] for q in queues}
     assert len(game_ids) == 1
     game_id = game_ids.pop()
     sockets = {}
-    for (username, token), port in zip(guests, stack.ports):
+    for (username, token), port in zip(guests, stack.ports, strict=True):
         sockets[username] = await Client.open(stack.ws(f"/ws/game/{game_id}/?token={token}", port))
     state = await sockets[guests[0][0]].receive()
     await sockets[guests[1][0]].receive()
@@ -34,7 +34,9 @@ async def test_two_players_queue_and_play_to_checkmate(stack):
     # Scholar's mate, with an illegal move and an out-of-turn move that change nothing.
     await black.send({"type": "move", "uci": "e7e5"})
     assert (await black.receive_until(lambda m: m["type"] == "error"))["code"] == "not_your_turn"
-    moves = [(white, "e2e4"), (black, "e7e5"), (white, "f1c4"), (black, "b8c6"), (white, "d1h5"), (black, "g8f6"), (white, "h5f7")]
+    moves = [
+        (white, "e2e4"), (black, "e7e5"), (white, "f1c4"), (black, "b8c6"), (white, "d1h5"), (black, "g8f6"), (white, "h5f7")
+    ]
     for ply, (mover, uci) in enumerate(moves, start=1):
         await mover.send({"type": "move", "uci": uci})
         for socket in (white, black):
@@ -58,7 +60,7 @@ async def test_two_players_queue_and_play_to_checkmate(stack):
 
 
 async def test_the_server_ends_a_game_on_time_without_any_claim(stack):
-    game_id, white, black, _ = await paired(stack, "0.25+0")
+    _, white, black, _ = await paired(stack, "0.25+0")
     await white.send({"type": "move", "uci": "e2e4"})
     await black.receive_until(lambda m: m["type"] == "move")
     await black.send({"type": "move", "uci": "e7e5"})

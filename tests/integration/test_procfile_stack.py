@@ -82,11 +82,12 @@ async def test_two_guests_queue_play_snake_to_its_end_and_the_result_is_saved(st
 async def test_queue_across_two_web_processes_seats_every_player_exactly_once(stack):
     guests = [new_guest(stack, port) for port in stack.ports for _ in range(4)]
     clients = [
-        await queue_up(stack, token, port) for (_, token), port in zip(guests, [p for p in stack.ports for _ in range(4)])
+        await queue_up(stack, token, port)
+        for (_, token), port in zip(guests, [p for p in stack.ports for _ in range(4)], strict=True)
     ]
     found = await asyncio.gather(*(c.receive_until(lambda m: m["type"] == "match_found", timeout=20) for c in clients))
     games: dict[str, list[str]] = {}
-    for (username, _), message in zip(guests, found):
+    for (username, _), message in zip(guests, found, strict=True):
         games.setdefault(message["game_id"], []).append(username)
     assert sorted(name for names in games.values() for name in names) == sorted(name for name, _ in guests)
     for game_id, usernames in games.items():

@@ -123,7 +123,7 @@ async def test_fools_mate_ends_the_game_and_the_pgn_has_result_and_clocks():
 
 
 async def test_draw_by_agreement_through_the_sockets():
-    game_id, white, black, _, _ = await matched_chess_game()
+    _, white, black, _, _ = await matched_chess_game()
     await white.send_json_to({"type": "draw_accept"})
     assert (await receive_until(white, lambda m: m["type"] == "error"))["code"] == "nothing_to_accept"
     await white.send_json_to({"type": "draw_offer"})

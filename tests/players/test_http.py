@@ -26,7 +26,9 @@ def test_scripts_and_health_checks_do_not_mint_guests(client):
 
 def test_sign_up_turns_a_visitor_into_a_registered_user(client):
     client.get("/")
-    response = client.post("/signup/", {"username": "ada", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42"})
+    response = client.post(
+        "/signup/", {"username": "ada", "password1": "a-long-passphrase-42", "password2": "a-long-passphrase-42"}
+    )
     assert response.status_code == 302
     user = get_user_model().objects.get(username="ada")
     assert not user.is_guest and user.check_password("a-long-passphrase-42")
@@ -86,7 +88,13 @@ def test_chess_game_lost_on_time_answers_its_clocks_at_the_end(client):
     moves = [("e2e4", 60_000, 60_000), ("e7e5", 60_000, 60_000), ("g1f3", 45_000, 60_000)]
     game_services.engine_records_save(
         records=[
-            (game.id, {"op": "move", "ply": ply, "uci": uci, "san": uci, "white_ms": white_ms, "black_ms": black_ms, "spent_ms": 0, "lag_comp_ms": 0, "v": ply})
+            (
+                game.id,
+                {
+                    "op": "move", "ply": ply, "uci": uci, "san": uci, "white_ms": white_ms, "black_ms": black_ms,
+                    "spent_ms": 0, "lag_comp_ms": 0, "v": ply,
+                },
+            )
             for ply, (uci, white_ms, black_ms) in enumerate(moves, start=1)
         ]
     )
@@ -107,7 +115,10 @@ def test_chess_game_lost_on_time_answers_its_clocks_at_the_end(client):
 
 @pytest.mark.parametrize(
     "method, path",
-    [("head", "/"), ("post", "/"), ("options", "/"), ("get", "/robots.txt"), ("get", "/favicon.ico"), ("get", "/static/js/app.js")],
+    [
+        ("head", "/"), ("post", "/"), ("options", "/"), ("get", "/robots.txt"), ("get", "/favicon.ico"),
+        ("get", "/static/js/app.js"),
+    ],
 )
 def test_only_page_views_mint_guests(client, method, path):
     getattr(client, method)(path)

@@ -3,7 +3,6 @@
 import logging
 import uuid
 
-import pytest
 import redis
 
 from players.limits import MemoryWindowLimit, OpenCountLimit, RedisWindowLimit

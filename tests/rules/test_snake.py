@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -16,13 +17,13 @@ from engine.rules.snake import (
     Snake,
     SnakeConfig,
     SnakeState,
+    _top_up_food,  # board-level food edge cases have no cheap public trigger
     new_game,
     render,
     result,
     step,
     validate_intent,
 )
-from engine.rules.snake import _top_up_food  # board-level food edge cases have no cheap public trigger
 
 # --------------------------------------------------------------------------- helpers
 
@@ -41,7 +42,9 @@ def make_state(snakes, food=(), *, width=10, height=10, arena=False, countdown_t
 
 def plenty_of_food(state):
     """Food in the far corners, enough that step() never places food at random."""
-    corners = [(0, 0), (state.config.width - 1, 0), (0, state.config.height - 1), (state.config.width - 1, state.config.height - 1)]
+    corners = [
+        (0, 0), (state.config.width - 1, 0), (0, state.config.height - 1), (state.config.width - 1, state.config.height - 1)
+    ]
     return [cell for cell in corners if state.occupancy[cell[1], cell[0]] == 0]
 
 
@@ -70,7 +73,7 @@ def assert_consistent(state):
             assert not snake.body
             continue
         cells = list(snake.body)
-        for (ax, ay), (bx, by) in zip(cells, cells[1:]):
+        for (ax, ay), (bx, by) in itertools.pairwise(cells):
             assert abs(ax - bx) + abs(ay - by) == 1, "body is not contiguous"
 
 
@@ -463,7 +466,7 @@ def test_countdown_freezes_movement_but_allows_turning():
     assert render(state)["countdown"] == 5
     # The snake turns UP in place; LEFT stays a reversal onto the unchanged neck.
     intents_per_tick = [[("a", turn("UP"))], [("a", turn("LEFT"))], [], [("a", turn("LEFT"))], []]
-    for intents, countdown_after in zip(intents_per_tick, (4, 3, 2, 1, 0)):
+    for intents, countdown_after in zip(intents_per_tick, (4, 3, 2, 1, 0), strict=True):
         assert step(state, intents, rng()) == []
         assert render(state)["countdown"] == countdown_after
         assert {name: list(snake.body) for name, snake in state.snakes.items()} == bodies
@@ -639,7 +642,9 @@ def test_validate_intent_messages():
 
 
 def test_settings_round_trip():
-    config = SnakeConfig(width=30, height=20, arena=True, min_players=3, max_players=5, start_length=4, countdown_ticks=0, tick_hz=15)
+    config = SnakeConfig(
+        width=30, height=20, arena=True, min_players=3, max_players=5, start_length=4, countdown_ticks=0, tick_hz=15
+    )
     settings = config.to_settings()
     assert json.loads(json.dumps(settings)) == settings
     assert SnakeConfig.from_settings(settings) == config
@@ -695,7 +700,7 @@ def test_render_is_json_ready_with_the_documented_fields():
     assert set(frame) == {"tick", "width", "height", "arena", "countdown", "players", "food"}
     assert (frame["tick"], frame["width"], frame["height"], frame["arena"], frame["countdown"]) == (0, 24, 24, False, 3)
     assert [p["username"] for p in frame["players"]] == ["a", "b"]
-    for player, snake in zip(frame["players"], state.snakes.values()):
+    for player, snake in zip(frame["players"], state.snakes.values(), strict=True):
         assert set(player) == {"username", "head", "body", "direction", "alive", "score"}
         assert player["head"] == player["body"][0] == list(snake.body[0])
         assert player["body"] == [list(cell) for cell in snake.body]
@@ -706,7 +711,7 @@ def test_render_is_json_ready_with_the_documented_fields():
 
 def random_intents(state, generator):
     intents = []
-    for name in list(state.snakes) + ["newcomer"]:
+    for name in [*state.snakes, "newcomer"]:
         roll = generator.random()
         if roll < 0.3:
             intents.append((name, turn(generator.choice(list(DIRECTIONS)))))

@@ -43,7 +43,7 @@ class EngineWorker(Worker):
         await loop.run_in_executor(None, runtime.stop_engine)
         logger.info("worker stopped")
         if serving.done() and not serving.cancelled() and serving.exception():
-            raise serving.exception()
+            raise serving.exception()  # type: ignore[misc]  # not None: checked just above
 
     async def handle(self) -> None:
         self.listeners = [asyncio.ensure_future(self.listener(channel)) for channel in self.channels]
