@@ -17,7 +17,7 @@ import {
   START_FEN,
 } from './chess-logic.js';
 import { capitalize, ChessPanel, describeResult } from './chess-panel.js';
-import { gameSocket, socketUrl } from './socket.js';
+import { gameSocket } from './socket.js';
 import { showServerError, showToast } from './toast.js';
 
 // Errors that can answer a move: the board goes back to the server's position.
@@ -70,7 +70,6 @@ class ChessGameView {
     this.gameId = root.dataset.gameId;
     this.you = { username: root.dataset.username, role: 'spectator' };
     this.game = emptyGame(root.dataset.tc || '');
-    this.lastV = 0;
     this.flipped = false;
     this.orientation = null;
     this.pendingMove = null;
@@ -104,7 +103,7 @@ class ChessGameView {
     this.clocks = new ChessClocks({});
     this.clocks.setTimeControl(this.game.tc);
     this.socket = gameSocket({
-      url: () => this.socketUrl(),
+      path: `/ws/game/${encodeURIComponent(this.gameId)}/?lag=1`,
       onMessage: (message) => this.handleMessage(message),
       panel: this.panel,
     });
@@ -112,12 +111,6 @@ class ChessGameView {
     this.render();
     this.socket.connect();
     requestAnimationFrame(() => this.frame());
-  }
-
-  // After a drop, &v= asks the server for just the events we missed.
-  socketUrl() {
-    const resume = this.lastV > 0 ? `&v=${this.lastV}` : '';
-    return socketUrl(`/ws/game/${encodeURIComponent(this.gameId)}/?lag=1${resume}`);
   }
 
   // -- who is who ---------------------------------------------------------------------------
@@ -148,19 +141,16 @@ class ChessGameView {
 
   // -- from the server ----------------------------------------------------------------------
 
+  // Messages come in version order (the socket sees to it); spectators' chat comes without one.
   handleMessage(message) {
     const now = performance.now();
     if (message.type === 'lagProbe') {
       this.socket.send({ type: 'lagEcho', id: message.id }); // The server times the round trip.
-    } else if (message.type === 'pong') {
-      // Only keeps the connection known alive.
     } else if (message.type === 'gameState') {
       this.applyGameState(message, now);
     } else if (message.type === 'error') {
       this.handleError(message);
-    } else if ('v' in message) {
-      if (message.v <= this.lastV) return; // Already seen (a replay after reconnecting).
-      this.lastV = message.v;
+    } else {
       this.applyEvent(message, this.arrivalTime(message, now));
     }
   }
@@ -179,7 +169,6 @@ class ChessGameView {
 
   // A gameState replaces everything we knew: it is the server's fresh picture.
   applyGameState(state, now) {
-    if (typeof state.v === 'number') this.lastV = state.v;
     this.you = state.you || this.you;
     const game = this.game;
     game.loaded = true;

@@ -1,6 +1,6 @@
 // The Snake game page: keeps the game state from the socket and hands it to the board and panel.
 
-import { gameSocket, socketUrl } from './socket.js';
+import { gameSocket } from './socket.js';
 import { PlayerColors, SnakeBoard } from './snake-board.js';
 import { listenForControls, TurnQueue } from './snake-input.js';
 import { describeDeath, GamePanel } from './snake-panel.js';
@@ -15,7 +15,6 @@ class SnakeGame {
     this.gameId = root.dataset.gameId;
     this.mode = root.dataset.gameMode;
     this.you = { username: root.dataset.username, role: 'spectator' };
-    this.lastV = 0;
     this.status = 'started';
     this.tickHz = 10;
     this.players = [];
@@ -29,7 +28,7 @@ class SnakeGame {
     this.boardElement = root.querySelector('[data-board]');
     this.turns = new TurnQueue((direction) => this.socket.send({ type: 'direction', direction }));
     this.socket = gameSocket({
-      url: () => this.socketUrl(),
+      path: `/ws/game/${encodeURIComponent(this.gameId)}/`,
       onMessage: (message) => this.handleMessage(message),
       panel: this.panel,
     });
@@ -39,12 +38,6 @@ class SnakeGame {
     this.board.start();
     this.socket.connect();
     this.updateControls();
-  }
-
-  // After a drop, ?v= asks the server for just the events we missed.
-  socketUrl() {
-    const resume = this.lastV > 0 ? `?v=${this.lastV}` : '';
-    return socketUrl(`/ws/game/${encodeURIComponent(this.gameId)}/${resume}`);
   }
 
   bindControls(root) {
@@ -68,6 +61,7 @@ class SnakeGame {
 
   // -- from the server -----------------------------------------------------------------------
 
+  // Messages come in version order (the socket sees to it); chat may come without a version.
   handleMessage(message) {
     if (message.type === 'gameState') {
       this.applyGameState(message);
@@ -75,15 +69,7 @@ class SnakeGame {
       showServerError(message);
       this.respawnSentAt = -Infinity; // A refused respawn may be tried again at once.
       this.updateControls();
-    } else if ('v' in message) {
-      if (message.v <= this.lastV) return; // Already seen (a replay after reconnecting).
-      this.lastV = message.v;
-      this.applyEvent(message);
-    }
-  }
-
-  applyEvent(message) {
-    if (message.type === 'tick') {
+    } else if (message.type === 'tick') {
       this.applyTick(message);
     } else if (message.type === 'chat') {
       this.panel.addChat(message.username, message.message, this.colors.colorOf(message.username));
@@ -94,7 +80,6 @@ class SnakeGame {
 
   // A gameState replaces everything we knew, whatever its v: it is the server's fresh picture.
   applyGameState(state) {
-    this.lastV = state.v;
     this.you = state.you || this.you;
     this.status = state.status;
     this.tickHz = state.settings?.tick_hz || this.tickHz;
