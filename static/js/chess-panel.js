@@ -59,13 +59,20 @@ class PlayerStrip {
     this.presence.hidden = connected === undefined;
     this.presence.classList.toggle('is-away', connected === false);
     this.presence.title = connected === false ? 'Disconnected' : 'Connected';
-    const pieces = material.roles.map((role) => {
-      const piece = element('span', `chess-material-piece chess-piece ${otherColor(color)} ${role}`);
-      piece.title = ROLE_LETTERS[role];
-      return piece;
-    });
-    if (material.points > 0) pieces.push(element('span', 'chess-material-points', `+${material.points}`));
-    this.material.replaceChildren(...pieces);
+    // The pieces this player took: the opponent's colour.
+    const taken = otherColor(color);
+    const shown = [];
+    if (material.roles.length > 0) {
+      const pieces = element('span', `chess-material-pieces ${taken}`);
+      for (const role of material.roles) {
+        const piece = element('span', `chess-material-piece chess-piece ${taken} ${role}`);
+        piece.title = ROLE_LETTERS[role];
+        pieces.append(piece);
+      }
+      shown.push(pieces);
+    }
+    if (material.points > 0) shown.push(element('span', 'chess-material-points', `+${material.points}`));
+    this.material.replaceChildren(...shown);
   }
 
   showFirstMove(text) {
