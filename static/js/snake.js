@@ -3,6 +3,7 @@
 import { gameSocket } from './socket.js';
 import { PlayerColors, SnakeBoard } from './snake-board.js';
 import { listenForControls, TurnQueue } from './snake-input.js';
+import { joinPrompt } from './snake-join.js';
 import { describeDeath, GamePanel } from './snake-panel.js';
 import { showServerError, showToast } from './toast.js';
 
@@ -20,6 +21,7 @@ class SnakeGame {
     this.players = [];
     this.deathCauses = new Map();
     this.hasBoard = false;
+    this.leftWhileAway = false;
     this.respawnSentAt = -Infinity;
 
     this.panel = new GamePanel(root);
@@ -80,6 +82,8 @@ class SnakeGame {
 
   // A gameState replaces everything we knew, whatever its v: it is the server's fresh picture.
   applyGameState(state) {
+    // Only a reconnect brings a second state: a snake of ours missing from it left while we were away.
+    const hadSnake = Boolean(this.mySnake());
     this.you = state.you || this.you;
     this.status = state.status;
     this.tickHz = state.settings?.tick_hz || this.tickHz;
@@ -93,7 +97,9 @@ class SnakeGame {
       const me = state.players.find((player) => player.username === this.you.username);
       if (me?.alive) this.turns.reset(me.direction);
     }
-    this.applyPlayers(state.players || [], state.countdown || 0);
+    this.players = state.players || [];
+    if (hadSnake && !this.mySnake()) this.leftWhileAway = true;
+    this.applyPlayers(this.players, state.countdown || 0);
     if (state.status === 'started') this.panel.hideGameOver();
     else this.panel.showGameOver({ status: state.status, ...state.result }, this.you.username);
   }
@@ -126,9 +132,12 @@ class SnakeGame {
       if (isMe) showToast(`You ${describeDeath(event.cause)}`, 'info');
     } else if (event.kind === 'joined' || event.kind === 'respawned') {
       this.deathCauses.delete(event.player);
+      if (isMe) this.leftWhileAway = false;
       this.panel.addNotice(event.kind === 'joined' ? `${event.player} joined` : `${event.player} is back`);
     } else if (event.kind === 'left') {
       this.deathCauses.delete(event.player);
+      // Only the last of your sockets closing makes your snake leave: this is a replay after a drop.
+      if (isMe) this.leftWhileAway = true;
       this.panel.addNotice(`${event.player} left`);
     } else if (event.kind === 'no_room' && isMe) {
       this.respawnSentAt = -Infinity;
@@ -184,15 +193,15 @@ class SnakeGame {
 
   /** What the "join" overlay says, or null when it should not show. */
   joinPrompt() {
-    const me = this.mySnake();
-    if (this.mode !== 'arena' || !this.isPlaying() || !this.hasBoard || me?.alive) return null;
-    const busy = this.isRespawnPending();
-    if (!me) {
-      const detail = 'Drop in whenever you like. Eat, grow, survive.';
-      return { title: 'Join the arena', detail, button: 'Join the arena', busy };
-    }
-    const cause = describeDeath(this.deathCauses.get(me.username));
-    return { title: `You ${cause}`, detail: `Score this life: ${me.score}`, button: 'Respawn', busy };
+    return joinPrompt({
+      mode: this.mode,
+      playing: this.isPlaying(),
+      hasBoard: this.hasBoard,
+      me: this.mySnake(),
+      leftWhileAway: this.leftWhileAway,
+      death: describeDeath(this.deathCauses.get(this.you.username)),
+      busy: this.isRespawnPending(),
+    });
   }
 
   updateControls() {
