@@ -67,22 +67,13 @@ export function formatClock(ms) {
 
 /**
  * Both clocks of a game. `update` takes a server clock {white, black, running} and the
- * performance.now() at which its event arrived; `render(now)` draws them (call it every frame).
+ * performance.now() at which its event arrived; `display(now)` says what to show (every frame).
  */
 export class ChessClocks {
-  constructor(views) {
-    // views: {white: {element, text}, black: {element, text}}
-    this.views = views;
+  constructor() {
     this.clock = null;
     this.receivedAt = 0;
-    this.frozen = false;
     this.lowMs = LOW_TIME_MS;
-    this.shown = { white: null, black: null };
-  }
-
-  setViews(views) {
-    this.views = views;
-    this.shown = { white: null, black: null };
   }
 
   setTimeControl(label) {
@@ -95,15 +86,19 @@ export class ChessClocks {
     if (!clock) return;
     this.clock = { white: clock.white, black: clock.black, running: clock.running || null };
     this.receivedAt = receivedAt;
-    this.frozen = false;
+  }
+
+  /** Shows a finished game's clocks exactly as the server gives them, stopped. */
+  showFinal(clock, now) {
+    if (clock) this.update({ ...clock, running: null }, now);
+    else this.stop(now);
   }
 
   /** Stops both clocks where they are shown now (the game is over). */
-  freeze(now) {
+  stop(now) {
     if (!this.clock) return;
     this.clock = { white: this.remaining('white', now), black: this.remaining('black', now), running: null };
     this.receivedAt = now;
-    this.frozen = true;
   }
 
   remaining(color, now) {
@@ -118,21 +113,23 @@ export class ChessClocks {
     return this.clock?.running || null;
   }
 
-  render(now) {
+  isLow(color, now) {
+    const ms = this.remaining(color, now);
+    return ms !== null && ms < this.lowMs;
+  }
+
+  /** Per colour: {text, running, low, out}. */
+  display(now) {
+    const shown = {};
     for (const color of ['white', 'black']) {
-      const view = this.views[color];
-      if (!view) continue;
       const ms = this.remaining(color, now);
-      const text = ms === null ? '--:--' : formatClock(ms);
-      const running = this.running() === color;
-      const low = ms !== null && ms < this.lowMs;
-      const state = `${text}|${running}|${low}`;
-      if (this.shown[color] === state) continue;
-      this.shown[color] = state;
-      view.text.textContent = text;
-      view.element.classList.toggle('is-running', running);
-      view.element.classList.toggle('is-low', low);
-      view.element.classList.toggle('is-out', ms === 0);
+      shown[color] = {
+        text: ms === null ? '--:--' : formatClock(ms),
+        running: this.running() === color,
+        low: this.isLow(color, now),
+        out: ms === 0,
+      };
     }
+    return shown;
   }
 }

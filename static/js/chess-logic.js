@@ -140,6 +140,15 @@ export function playUci(position, uci) {
   };
 }
 
+/** Whether `uci` takes a piece in `position` (en passant included). */
+export function isCapture(position, uci) {
+  const move = parseUci(uci);
+  const piece = move && position.pieces[move.from];
+  if (!piece) return false;
+  if (position.pieces[move.to]) return true;
+  return piece.role === 'pawn' && fileOf(move.to) !== fileOf(move.from);
+}
+
 function attackedAlongRays(pieces, square, rays, byColor, roles) {
   for (const [df, dr] of rays) {
     let file = fileOf(square) + df;

@@ -2,6 +2,7 @@
 // offers, the result, and the two chat rooms.
 
 import { otherColor } from './chess-logic.js';
+import { capitalize } from './chess-result.js';
 
 const CHAT_KEEP = 200;
 const CONFIRM_MS = 3000;
@@ -14,8 +15,6 @@ const CONNECTION_TEXT = {
 const ROOMS = ['player', 'spectator'];
 const ROLE_LETTERS = { queen: 'Q', rook: 'R', bishop: 'B', knight: 'N', pawn: 'P' };
 
-export const capitalize = (text) => text.charAt(0).toUpperCase() + text.slice(1);
-
 function element(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -25,44 +24,6 @@ function element(tag, className, text) {
 
 function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
-}
-
-/** Why a game ended, as words: the headline and the result line ("1-0 · White wins by …"). */
-export function describeResult({ status, reason, winner }) {
-  const loser = winner ? otherColor(winner) : null;
-  const Winner = winner ? capitalize(winner) : '';
-  const Loser = loser ? capitalize(loser) : '';
-  if (status === 'aborted') {
-    const text = reason === 'engine_error' ? 'Game stopped by a server error' : 'Game aborted';
-    return { score: '–', headline: 'Aborted', text };
-  }
-  const score = winner === 'white' ? '1-0' : winner === 'black' ? '0-1' : '½-½';
-  let text;
-  if (winner) {
-    const how = {
-      checkmate: `${Winner} wins by checkmate`,
-      resignation: `${Winner} wins by resignation`,
-      timeout: `${Winner} wins on time`,
-      abandoned: `${Winner} wins · ${Loser} left the game`,
-    }[reason];
-    text = how || `${Winner} wins${reason ? ` (${reason.replaceAll('_', ' ')})` : ''}`;
-  } else {
-    const how = {
-      agreement: 'Draw by agreement',
-      stalemate: 'Draw by stalemate',
-      insufficient_material: 'Draw by insufficient material',
-      threefold_repetition: 'Draw by threefold repetition',
-      fifty_moves: 'Draw by the fifty-move rule',
-      fivefold_repetition: 'Draw by fivefold repetition',
-      seventyfive_moves: 'Draw by the seventy-five-move rule',
-      timeout: 'Draw: time out, but the opponent cannot mate',
-      abandoned: 'Draw: a player left the game',
-      engine_error: 'Draw: the game stopped on a server error',
-    }[reason];
-    text = how || `Draw${reason ? ` (${reason.replaceAll('_', ' ')})` : ''}`;
-  }
-  const headline = winner ? `${Winner} wins` : 'Draw';
-  return { score, headline, text };
 }
 
 class PlayerStrip {
@@ -78,6 +39,11 @@ class PlayerStrip {
     this.clock = find('clock');
     this.clockText = find('clock-text');
     this.key = '';
+    this.clockKey = '';
+  }
+
+  get color() {
+    return this.root.dataset.color;
   }
 
   /** {color, username, connected, isYou, material: {roles, points}} */
@@ -93,23 +59,65 @@ class PlayerStrip {
     this.presence.hidden = connected === undefined;
     this.presence.classList.toggle('is-away', connected === false);
     this.presence.title = connected === false ? 'Disconnected' : 'Connected';
-    const pieces = material.roles.map((role) => {
-      const piece = element('span', `chess-material-piece chess-piece ${otherColor(color)} ${role}`);
-      piece.title = ROLE_LETTERS[role];
-      return piece;
-    });
-    if (material.points > 0) pieces.push(element('span', 'chess-material-points', `+${material.points}`));
-    this.material.replaceChildren(...pieces);
+    // The pieces this player took: the opponent's colour.
+    const taken = otherColor(color);
+    const shown = [];
+    if (material.roles.length > 0) {
+      const pieces = element('span', `chess-material-pieces ${taken}`);
+      for (const role of material.roles) {
+        const piece = element('span', `chess-material-piece chess-piece ${taken} ${role}`);
+        piece.title = ROLE_LETTERS[role];
+        pieces.append(piece);
+      }
+      shown.push(pieces);
+    }
+    if (material.points > 0) shown.push(element('span', 'chess-material-points', `+${material.points}`));
+    this.material.replaceChildren(...shown);
   }
 
   showFirstMove(text) {
     this.firstMove.hidden = !text;
     if (text) setText(this.firstMove, text);
   }
+
+  /** {text, running, low, out}, as ChessClocks.display gives it for this strip's colour. */
+  renderClock({ text, running, low, out }) {
+    const key = `${text}|${running}|${low}|${out}`;
+    if (key === this.clockKey) return;
+    this.clockKey = key;
+    setText(this.clockText, text);
+    this.clock.classList.toggle('is-running', running);
+    this.clock.classList.toggle('is-low', low);
+    this.clock.classList.toggle('is-out', out);
+  }
+}
+
+/** One offer bar: {id, kind, text, accept, decline} (accept and decline: the actions, if any). */
+function offerBar(offer, key) {
+  const bar = element('div', `chess-offer chess-offer-${offer.kind}`);
+  bar.dataset.offerKey = key;
+  bar.dataset.testid = `offer-${offer.id}`;
+  bar.setAttribute('role', 'alert');
+  bar.append(element('span', 'chess-offer-text', offer.text));
+  const buttons = element('span', 'chess-offer-buttons');
+  if (offer.accept) {
+    const accept = element('button', 'button button-small button-primary', 'Accept');
+    accept.type = 'button';
+    accept.dataset.offerAction = offer.accept;
+    buttons.append(accept);
+  }
+  if (offer.decline) {
+    const decline = element('button', 'button button-small', 'Decline');
+    decline.type = 'button';
+    decline.dataset.offerAction = offer.decline;
+    buttons.append(decline);
+  }
+  bar.append(buttons);
+  return bar;
 }
 
 export class ChessPanel {
-  /** handlers: onAction(name), onPly(ply), onChat(message) → bool, onFlip() */
+  /** handlers: onAction(name), onPly(ply), onChat(message) → bool, onFlip(), onMute() */
   constructor(root, handlers) {
     const find = (name) => root.querySelector(`[data-${name}]`);
     this.handlers = handlers;
@@ -140,11 +148,12 @@ export class ChessPanel {
     this.chatTabs = new Map([...root.querySelectorAll('[data-chat-tab]')].map((tab) => [tab.dataset.chatTab, tab]));
     this.chatLogs = new Map([...root.querySelectorAll('[data-chat-log]')].map((log) => [log.dataset.chatLog, log]));
     this.chatForm = find('chat-form');
-    this.chatNote = find('chat-note');
+    this.soundToggle = find('sound-toggle');
     this.unread = { player: 0, spectator: 0 };
     this.activeRoom = 'player';
     this.myRoom = null;
     this.movesKey = '';
+    this.resultKey = '';
     this.armed = null;
     this.bind(root);
   }
@@ -178,6 +187,7 @@ export class ChessPanel {
       if (event.key === 'Escape') event.target.blur();
     });
     root.querySelector('[data-flip]').addEventListener('click', () => this.handlers.onFlip());
+    this.soundToggle.addEventListener('click', () => this.handlers.onMute());
     root.querySelector('[data-reload]').addEventListener('click', () => location.reload());
   }
 
@@ -198,6 +208,13 @@ export class ChessPanel {
     setText(this.tcLabel, text);
   }
 
+  showMuted(muted) {
+    this.soundToggle.setAttribute('aria-pressed', String(muted));
+    const label = muted ? 'Turn sounds on' : 'Mute sounds';
+    this.soundToggle.title = label;
+    this.soundToggle.setAttribute('aria-label', label);
+  }
+
   showFatal(message) {
     this.fatalMessage.textContent = message;
     this.fatal.hidden = false;
@@ -212,23 +229,19 @@ export class ChessPanel {
     this.strips.bottom.render(strips.bottom);
   }
 
-  /** Clock elements by colour, for ChessClocks. */
-  clockViews() {
-    const views = {};
-    for (const strip of Object.values(this.strips)) {
-      views[strip.root.dataset.color] = { element: strip.clock, text: strip.clockText };
-    }
-    return views;
+  /** display: per colour, what ChessClocks.display gives. */
+  renderClocks(display) {
+    for (const strip of Object.values(this.strips)) if (display[strip.color]) strip.renderClock(display[strip.color]);
   }
 
   /** text per colour ({white: 'first move: 12 s'}), or nothing for a colour. */
   showFirstMove(texts) {
-    for (const strip of Object.values(this.strips)) strip.showFirstMove(texts[strip.root.dataset.color] || '');
+    for (const strip of Object.values(this.strips)) strip.showFirstMove(texts[strip.color] || '');
   }
 
   // -- status and moves ---------------------------------------------------------------------
 
-  setStatus(text, tone = '') {
+  setStatus({ text, tone = '' }) {
     setText(this.status, text);
     if (this.status.dataset.tone !== tone) this.status.dataset.tone = tone;
   }
@@ -344,42 +357,36 @@ export class ChessPanel {
     setText(button.querySelector('[data-label]'), button.dataset.intent === 'abort' ? 'Abort' : 'Resign');
   }
 
-  /** offers: [{kind, text, accept: action, decline: action, acceptLabel, declineLabel}] */
+  /**
+   * offers: [{id, kind, text, accept, decline}]. A bar that stays
+   * (same id and buttons) keeps its element and only its text changes: no fade-in replayed.
+   */
   renderOffers(offers) {
-    const key = JSON.stringify(offers);
-    if (this.offers.dataset.key === key) return;
-    this.offers.dataset.key = key;
-    this.offers.replaceChildren(
-      ...offers.map((offer) => {
-        const bar = element('div', `chess-offer chess-offer-${offer.kind}`);
-        bar.setAttribute('role', 'alert');
-        bar.append(element('span', 'chess-offer-text', offer.text));
-        const buttons = element('span', 'chess-offer-buttons');
-        if (offer.accept) {
-          const accept = element('button', 'button button-small button-primary', offer.acceptLabel || 'Accept');
-          accept.type = 'button';
-          accept.dataset.offerAction = offer.accept;
-          buttons.append(accept);
-        }
-        if (offer.decline) {
-          const decline = element('button', 'button button-small', offer.declineLabel || 'Decline');
-          decline.type = 'button';
-          decline.dataset.offerAction = offer.decline;
-          buttons.append(decline);
-        }
-        bar.append(buttons);
-        return bar;
-      }),
-    );
+    const kept = new Map([...this.offers.children].map((bar) => [bar.dataset.offerKey, bar]));
+    const bars = offers.map((offer) => {
+      const key = [offer.id, offer.kind, offer.accept, offer.decline].join('|');
+      const bar = kept.get(key) || offerBar(offer, key);
+      setText(bar.querySelector('.chess-offer-text'), offer.text);
+      return bar;
+    });
+    for (const bar of kept.values()) if (!bars.includes(bar)) bar.remove();
+    // Moves only the bars that are out of place (moving an element restarts its animation).
+    bars.forEach((bar, index) => {
+      const current = this.offers.children[index];
+      if (current !== bar) this.offers.insertBefore(bar, current || null);
+    });
   }
 
   // -- result -------------------------------------------------------------------------------
 
   /**
-   * result: null (hidden) or {score, text, you, rematch: null | {label, action, disabled,
-   * primary}, newOpponentUrl, pgnUrl, rematchUrl}
+   * result: null (hidden) or {score, text, you, youTone, rematch: null | {label, action,
+   * disabled, primary}, newOpponentUrl, pgnUrl, rematchUrl}; a null url hides its link.
    */
   renderResult(result) {
+    const key = JSON.stringify(result);
+    if (key === this.resultKey) return;
+    this.resultKey = key;
     this.result.hidden = !result;
     if (!result) return;
     setText(this.resultScore, result.score);
@@ -397,7 +404,8 @@ export class ChessPanel {
     }
     this.newOpponent.hidden = !result.newOpponentUrl;
     if (result.newOpponentUrl) this.newOpponent.href = result.newOpponentUrl;
-    this.pgnLink.href = result.pgnUrl;
+    this.pgnLink.hidden = !result.pgnUrl;
+    if (result.pgnUrl) this.pgnLink.href = result.pgnUrl;
     this.rematchLink.hidden = !result.rematchUrl;
     if (result.rematchUrl) this.rematchLink.href = result.rematchUrl;
   }
@@ -439,7 +447,8 @@ export class ChessPanel {
     }
   }
 
-  addChat(room, username, message, { isYou = false, color = null } = {}) {
+  /** line: {room, username, message, isYou, color} */
+  addChat({ room, username, message, isYou = false, color = null }) {
     const log = this.chatLogs.get(room === 'spectator' ? 'spectator' : 'player');
     const item = element('li', 'chat-message');
     const name = element('span', 'chat-name', username);

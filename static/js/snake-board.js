@@ -81,6 +81,21 @@ export function interpolatedPath(previous, current, progress) {
   return path;
 }
 
+/**
+ * Where a name label is drawn, in canvas pixels: centred above the head, but kept inside the
+ * canvas (below the head on the top rows, shifted in from the side edges).
+ * head: [x, y] of the head's centre; size: [width, height] of the canvas; text: [width, height].
+ */
+export function labelPlacement({ head: [x, y], cellPx, size: [width, height], text: [textWidth, textHeight], margin }) {
+  const half = textWidth / 2;
+  const left = half + margin;
+  const right = width - half - margin;
+  const centre = left > right ? width / 2 : Math.min(Math.max(x, left), right);
+  const gap = cellPx * 0.55;
+  if (y - gap - textHeight >= margin) return { x: centre, y: y - gap, baseline: 'bottom' };
+  return { x: centre, y: Math.min(y + gap, height - textHeight - margin), baseline: 'top' };
+}
+
 function bodiesByName(players) {
   const bodies = new Map();
   for (const player of players) {
@@ -328,12 +343,20 @@ export class SnakeBoard {
     }
   }
 
-  drawLabel([x, y], username) {
+  drawLabel(head, username) {
     const context = this.context;
-    context.font = `600 ${Math.round(11 * this.pixelRatio)}px system-ui, sans-serif`;
+    const fontPx = Math.round(11 * this.pixelRatio);
+    context.font = `600 ${fontPx}px system-ui, sans-serif`;
+    const place = labelPlacement({
+      head,
+      cellPx: this.cellPx,
+      size: [this.canvas.width, this.canvas.height],
+      text: [context.measureText(username).width, fontPx],
+      margin: 2 * this.pixelRatio,
+    });
     context.textAlign = 'center';
-    context.textBaseline = 'bottom';
+    context.textBaseline = place.baseline;
     context.fillStyle = 'rgba(230, 235, 245, 0.8)';
-    context.fillText(username, x, y - this.cellPx * 0.55);
+    context.fillText(username, place.x, place.y);
   }
 }

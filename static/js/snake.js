@@ -1,8 +1,9 @@
 // The Snake game page: keeps the game state from the socket and hands it to the board and panel.
 
-import { gameSocket, socketUrl } from './socket.js';
+import { gameSocket } from './socket.js';
 import { PlayerColors, SnakeBoard } from './snake-board.js';
 import { listenForControls, TurnQueue } from './snake-input.js';
+import { joinPrompt } from './snake-join.js';
 import { describeDeath, GamePanel } from './snake-panel.js';
 import { showServerError, showToast } from './toast.js';
 
@@ -15,12 +16,12 @@ class SnakeGame {
     this.gameId = root.dataset.gameId;
     this.mode = root.dataset.gameMode;
     this.you = { username: root.dataset.username, role: 'spectator' };
-    this.lastV = 0;
     this.status = 'started';
     this.tickHz = 10;
     this.players = [];
     this.deathCauses = new Map();
     this.hasBoard = false;
+    this.leftWhileAway = false;
     this.respawnSentAt = -Infinity;
 
     this.panel = new GamePanel(root);
@@ -29,7 +30,7 @@ class SnakeGame {
     this.boardElement = root.querySelector('[data-board]');
     this.turns = new TurnQueue((direction) => this.socket.send({ type: 'direction', direction }));
     this.socket = gameSocket({
-      url: () => this.socketUrl(),
+      path: `/ws/game/${encodeURIComponent(this.gameId)}/`,
       onMessage: (message) => this.handleMessage(message),
       panel: this.panel,
     });
@@ -39,12 +40,6 @@ class SnakeGame {
     this.board.start();
     this.socket.connect();
     this.updateControls();
-  }
-
-  // After a drop, ?v= asks the server for just the events we missed.
-  socketUrl() {
-    const resume = this.lastV > 0 ? `?v=${this.lastV}` : '';
-    return socketUrl(`/ws/game/${encodeURIComponent(this.gameId)}/${resume}`);
   }
 
   bindControls(root) {
@@ -68,6 +63,7 @@ class SnakeGame {
 
   // -- from the server -----------------------------------------------------------------------
 
+  // Messages come in version order (the socket sees to it); chat may come without a version.
   handleMessage(message) {
     if (message.type === 'gameState') {
       this.applyGameState(message);
@@ -75,15 +71,7 @@ class SnakeGame {
       showServerError(message);
       this.respawnSentAt = -Infinity; // A refused respawn may be tried again at once.
       this.updateControls();
-    } else if ('v' in message) {
-      if (message.v <= this.lastV) return; // Already seen (a replay after reconnecting).
-      this.lastV = message.v;
-      this.applyEvent(message);
-    }
-  }
-
-  applyEvent(message) {
-    if (message.type === 'tick') {
+    } else if (message.type === 'tick') {
       this.applyTick(message);
     } else if (message.type === 'chat') {
       this.panel.addChat(message.username, message.message, this.colors.colorOf(message.username));
@@ -94,7 +82,8 @@ class SnakeGame {
 
   // A gameState replaces everything we knew, whatever its v: it is the server's fresh picture.
   applyGameState(state) {
-    this.lastV = state.v;
+    // Only a reconnect brings a second state: a snake of ours missing from it left while we were away.
+    const hadSnake = Boolean(this.mySnake());
     this.you = state.you || this.you;
     this.status = state.status;
     this.tickHz = state.settings?.tick_hz || this.tickHz;
@@ -108,7 +97,9 @@ class SnakeGame {
       const me = state.players.find((player) => player.username === this.you.username);
       if (me?.alive) this.turns.reset(me.direction);
     }
-    this.applyPlayers(state.players || [], state.countdown || 0);
+    this.players = state.players || [];
+    if (hadSnake && !this.mySnake()) this.leftWhileAway = true;
+    this.applyPlayers(this.players, state.countdown || 0);
     if (state.status === 'started') this.panel.hideGameOver();
     else this.panel.showGameOver({ status: state.status, ...state.result }, this.you.username);
   }
@@ -141,9 +132,12 @@ class SnakeGame {
       if (isMe) showToast(`You ${describeDeath(event.cause)}`, 'info');
     } else if (event.kind === 'joined' || event.kind === 'respawned') {
       this.deathCauses.delete(event.player);
+      if (isMe) this.leftWhileAway = false;
       this.panel.addNotice(event.kind === 'joined' ? `${event.player} joined` : `${event.player} is back`);
     } else if (event.kind === 'left') {
       this.deathCauses.delete(event.player);
+      // Only the last of your sockets closing makes your snake leave: this is a replay after a drop.
+      if (isMe) this.leftWhileAway = true;
       this.panel.addNotice(`${event.player} left`);
     } else if (event.kind === 'no_room' && isMe) {
       this.respawnSentAt = -Infinity;
@@ -199,15 +193,15 @@ class SnakeGame {
 
   /** What the "join" overlay says, or null when it should not show. */
   joinPrompt() {
-    const me = this.mySnake();
-    if (this.mode !== 'arena' || !this.isPlaying() || !this.hasBoard || me?.alive) return null;
-    const busy = this.isRespawnPending();
-    if (!me) {
-      const detail = 'Drop in whenever you like. Eat, grow, survive.';
-      return { title: 'Join the arena', detail, button: 'Join the arena', busy };
-    }
-    const cause = describeDeath(this.deathCauses.get(me.username));
-    return { title: `You ${cause}`, detail: `Score this life: ${me.score}`, button: 'Respawn', busy };
+    return joinPrompt({
+      mode: this.mode,
+      playing: this.isPlaying(),
+      hasBoard: this.hasBoard,
+      me: this.mySnake(),
+      leftWhileAway: this.leftWhileAway,
+      death: describeDeath(this.deathCauses.get(this.you.username)),
+      busy: this.isRespawnPending(),
+    });
   }
 
   updateControls() {
