@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
-from players.consumers import PlayerConsumer, QueueConsumer
+from players.consumers.game import PlayerConsumer
+from players.consumers.matchmaking import QueueConsumer
 from players.unknown_path import refuse_unknown_path
 
 websocket_urlpatterns = [

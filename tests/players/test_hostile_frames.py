@@ -8,7 +8,7 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from players import consumers
+from players.consumers import game as game_consumer
 from tests.players.test_consumers import application, closed_with, connect, make_guest, receive_until, started_game
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,13 +20,13 @@ DEEP_LIST = "[" * 1200 + "]" * 1200
 def engine_messages(monkeypatch):
     """What the consumers send to the engine (recorded on the way)."""
     sent = []
-    deliver = consumers.send_to_engine
+    deliver = game_consumer.send_to_engine
 
     async def record(message):
         sent.append(message)
         await deliver(message)
 
-    monkeypatch.setattr(consumers, "send_to_engine", record)
+    monkeypatch.setattr(game_consumer, "send_to_engine", record)
     return sent
 
 
@@ -137,7 +137,7 @@ async def test_a_server_bug_while_handling_a_frame_keeps_the_socket_open(monkeyp
     def broken_cleaner(kind, content):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(consumers, "clean_game_intent", broken_cleaner)
+    monkeypatch.setattr(game_consumer, "clean_game_intent", broken_cleaner)
     await communicator.send_json_to({"type": "direction", "direction": "UP"})
     error = await receive_until(communicator, lambda m: m["type"] == "error")
     assert error["code"] == "server_error"

@@ -1,41 +1,23 @@
-"""Websocket consumers: authenticate, validate, forward to the engine, relay what it sends.
-
-The rules live in the engine; the writes in services; these classes only translate.
-"""
+"""`/ws/game/<game_id>/`: players play and everyone else watches; events relayed in order."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import statistics
 import time
 from collections import deque
-from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 
 from engine import selectors as game_selectors
 from engine import services as game_services
-from engine.rules.chess_clock import TimeControl
 from engine.runtime import send_to_engine
 from engine.wire import group_name, spectators_group_name
-from players import services
-from players.protocol import BadFrame, TokenBucket, clean_game_intent, frame_size, parse_frame, parse_version_param
-from players.socket_caps import socket_admit
+from players.consumers.guarded import CLOSE_UNAUTHENTICATED, CLOSE_UNKNOWN_GAME, GuardedConsumer
+from players.protocol import BadFrame, clean_game_intent, parse_version_param
 from players.web_process import this_process
-
-logger = logging.getLogger("kogame.players")
-
-CLOSE_CANCELLED = 4000
-CLOSE_MATCHED = 4001
-CLOSE_UNAUTHENTICATED = 4002
-CLOSE_UNKNOWN_GAME = 4004
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
 
 # A sync the engine has not answered after this long is asked again, the wait doubling up to the
 # limit, for as long as the socket is open: the engine may be restarting, or the request lost.
@@ -50,60 +32,6 @@ PENDING_EVENTS_LIMIT = 256
 # estimate keeps. The server measures the round trip itself; clients only echo the probe's id.
 LAG_PROBE_SECONDS = 2.0
 LAG_SAMPLES = 5
-
-
-class GuardedConsumer(AsyncWebsocketConsumer):
-    """Checks size, rate and JSON shape of every frame before `on_message` sees it."""
-
-    closing = False
-
-    async def websocket_connect(self, message):
-        limits = settings.KOGAME
-        self.bucket = TokenBucket(burst=limits["RATE_BURST"], rate=limits["RATE_PER_SECOND"])
-        if not socket_admit(scope=self.scope):
-            await self.reject(CLOSE_POLICY)
-            return
-        await super().websocket_connect(message)
-
-    async def receive(self, text_data=None, bytes_data=None):
-        if self.closing:
-            return
-        if frame_size(text_data, bytes_data) > settings.KOGAME["MAX_FRAME_BYTES"]:
-            await self.close_with(CLOSE_TOO_BIG)
-            return
-        if not self.bucket.take():
-            await self.close_with(CLOSE_POLICY)
-            return
-        try:
-            await self.on_message(parse_frame(text_data, bytes_data))
-        except BadFrame as bad:
-            await self.send_error(bad.code, bad.message)
-        except Exception:
-            # A server bug: logged, reported on this socket, which stays open (not a 1011 close).
-            logger.exception("failed to handle a client frame")
-            await self.send_error("server_error", "the server failed to handle this frame")
-
-    async def on_message(self, content: dict) -> None:
-        raise NotImplementedError
-
-    async def send_json(self, content: dict) -> None:
-        await self.send(text_data=json.dumps(content, separators=(",", ":")))
-
-    async def send_error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message})
-
-    async def close_with(self, code: int) -> None:
-        self.closing = True
-        await self.close(code=code)
-
-    async def reject(self, code: int) -> None:
-        # Closing before accept() turns into an HTTP 403 and the client never sees the code.
-        await self.accept()
-        await self.close_with(code)
-
-    def query_param(self, name: str) -> str | None:
-        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get(name)
-        return values[0] if values else None
 
 
 class PlayerConsumer(GuardedConsumer):
@@ -325,133 +253,3 @@ class PlayerConsumer(GuardedConsumer):
                 "reply_channel": self.channel_name,
             }
         )
-
-
-class QueueConsumer(GuardedConsumer):
-    """`/ws/queue/?game=snake` or `/ws/queue/?game=chess&tc=3+2`: wait for a match."""
-
-    MATCH_POLL_SECONDS = 1.0
-
-    async def connect(self):
-        user = self.scope["user"]
-        if not user.is_authenticated:
-            await self.reject(CLOSE_UNAUTHENTICATED)
-            return
-        self.user = user
-        self.matched = False
-        self.seated = False
-        self.poller: asyncio.Task | None = None
-        await self.accept()
-        try:
-            self.kind, self.time_control = self._requested_queue()
-        except BadFrame as bad:
-            await self.send_error(bad.code, bad.message)
-            await self.close_with(CLOSE_CANCELLED)
-            return
-        replaced = await database_sync_to_async(services.queue_join)(
-            user=user,
-            kind=self.kind,
-            time_control=self.time_control,
-            channel_name=self.channel_name,
-            process_id=this_process.id,
-        )
-        this_process.ensure_reporting()
-        self.seated = True
-        if replaced:
-            await self.channel_layer.send(replaced, {"type": "queue.replaced"})
-        queued = {"type": "queued", "game": self.kind}
-        if self.time_control:
-            queued["tc"] = self.time_control
-        await self.send_json(queued)
-        await self._poll_once()
-        self.poller = asyncio.ensure_future(self._poll())
-
-    def _requested_queue(self) -> tuple[str, str]:
-        kind = self.query_param("game")
-        if kind == "snake":
-            return kind, ""
-        if kind == "chess":
-            # A literal "+" in a query string reads as a space: accept "3+2" as well as "3%2B2".
-            requested = (self.query_param("tc") or "").replace(" ", "+")
-            try:
-                return kind, TimeControl.parse(requested).label
-            except ValueError as error:
-                raise BadFrame("bad_query", f"bad time control: {error}") from None
-        raise BadFrame("bad_query", "the queue needs ?game=snake or ?game=chess&tc=<minutes>+<increment>")
-
-    async def _poll(self) -> None:
-        while not self.matched:
-            await asyncio.sleep(self.MATCH_POLL_SECONDS)
-            try:
-                await self._poll_once()
-            except Exception:
-                logger.exception("matchmaking attempt failed")
-
-    async def _poll_once(self) -> None:
-        """Tries to make a match, then looks whether this seat was matched: a match_found message
-        lost on its way is found here within one poll."""
-        await self._try_match()
-        game_id = await database_sync_to_async(services.queue_take_match)(
-            user=self.user, kind=self.kind, channel_name=self.channel_name
-        )
-        if game_id is not None:
-            await self._announce_match(game_id)
-
-    async def _try_match(self) -> None:
-        if self.kind == "chess":
-            match = await database_sync_to_async(services.queue_match_chess)(time_control=self.time_control)
-        else:
-            limits = settings.KOGAME
-            match = await database_sync_to_async(services.queue_match_snake)(
-                full_table=limits["SNAKE_MATCH_PLAYERS"], wait_seconds=limits["SNAKE_MATCH_WAIT_SECONDS"]
-            )
-        if match is None:
-            return
-        game, seated = match
-        # The engine hears of the game before its players do, so their first sync finds it.
-        await send_to_engine(game_services.game_start_message(game=game, usernames=[name for name, _ in seated]))
-        for _, channel in seated:
-            await self.channel_layer.send(channel, {"type": "queue.match_found", "game_id": game.id})
-
-    async def queue_match_found(self, message):
-        if self.matched:
-            return
-        await database_sync_to_async(services.queue_take_match)(
-            user=self.user, kind=self.kind, channel_name=self.channel_name
-        )
-        await self._announce_match(message["game_id"])
-
-    async def _announce_match(self, game_id: str) -> None:
-        if self.matched:
-            return
-        self.matched = True
-        await self.send_json({"type": "match_found", "game_id": game_id})
-        await self.close_with(CLOSE_MATCHED)
-
-    async def queue_replaced(self, message):
-        self.seated = False
-        await self.send_error("replaced", "this queue seat was taken over by another connection of yours")
-        await self.close_with(CLOSE_CANCELLED)
-
-    async def on_message(self, content: dict) -> None:
-        if content["type"] == "cancel":
-            await self._leave()
-            await self.close_with(CLOSE_CANCELLED)
-            return
-        if content["type"] == "ping":
-            await self.send_json({"type": "pong"})
-            return
-        raise BadFrame("unknown_type", f"unknown message type {content['type']!r}")
-
-    async def _leave(self) -> None:
-        if self.seated and not self.matched:
-            self.seated = False
-            await database_sync_to_async(services.queue_leave)(
-                user=self.user, kind=self.kind, channel_name=self.channel_name
-            )
-
-    async def disconnect(self, code):
-        if getattr(self, "poller", None) is not None:
-            self.poller.cancel()
-        if hasattr(self, "seated"):
-            await self._leave()
