@@ -67,6 +67,7 @@ class PlayerConsumer(GuardedConsumer):
         self.last_v = -1
         self.synced = False
         self.pending: list = []
+        # Sync requests sent since the last one answered.
         self.sync_attempts = 0
         await self.accept()
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -110,6 +111,11 @@ class PlayerConsumer(GuardedConsumer):
         await send_to_engine(
             {"type": "engine.sync", "game_id": self.game_id, "v": seen, "reply_channel": self.channel_name}
         )
+
+    def _synced(self) -> None:
+        self.synced = True
+        # The next gap starts its retries from the shortest wait again.
+        self.sync_attempts = 0
 
     def _sync_unanswered(self, attempt: int) -> None:
         if not self.synced and not self.closing and attempt == self.sync_attempts:
@@ -171,7 +177,7 @@ class PlayerConsumer(GuardedConsumer):
             elif v > self.last_v:
                 await self.send(text_data=text)
                 self.last_v = v
-        self.synced = True
+        self._synced()
         held, self.pending = self.pending, []
         await self._relay(held)
 
@@ -185,7 +191,7 @@ class PlayerConsumer(GuardedConsumer):
         if loaded is None or loaded[2] is None or self.synced:
             return
         final_state = loaded[2]
-        self.synced = True
+        self._synced()
         self.last_v = final_state["v"]
         self.pending = []
         await self.send_json(self._with_viewer(final_state))
