@@ -1,17 +1,19 @@
 """Snake bots: the direction a computer-controlled snake asks for each tick.
 
-Pure and cheap: the engine calls `choose_direction` on its tick thread for every bot, before
-`step`, and sends what it returns as the bot's direction intent. Nothing here mutates the state.
+Pure and cheap, to be called on the engine's tick thread: once per tick for each bot, before
+`step`, whose answer is sent as that bot's direction intent. Nothing here changes the state.
 
 Levels:
 
 - easy: greedy for food (straight-line distance) and checks only the next cell against walls
   and bodies; one decision in EASY_MISTAKE_RATE is a random move, which may be fatal.
-- medium: only moves that survive this tick (a tail that leaves frees its cell); prefers moves
-  with room ahead (a flood fill of up to half its length), then the nearest food in a straight line.
-- hard: as medium, but also steers clear of cells another head could enter this tick (a head-on
-  kills both snakes, whatever their lengths), and its flood fill counts body cells that will have
-  left by the time it gets there, up to its whole length; then the nearest food by path length.
+- medium: only moves that survive this tick (a tail that leaves frees its cell, unless its snake
+  may eat); prefers moves with room ahead (a flood fill of up to half its length), then the
+  nearest food in a straight line.
+- hard: as medium, but it also stays off cells another head could enter this tick (a head-on
+  kills both snakes, whatever their lengths) and floods as though those cells were taken; its
+  flood fill counts body cells that will have left by the time it gets there, up to its whole
+  length; and it heads for the food nearest by path (A*), not in a straight line.
 
 The board is a flat list padded with a wall ring, so neighbours are index offsets and walls need
 no bounds checks. Each cell holds the move on which it is free: 0 for an empty cell, k for a
@@ -23,7 +25,7 @@ from __future__ import annotations
 import functools
 import heapq
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -40,6 +42,7 @@ EASY_MISTAKE_RATE = 0.2
 # 300 differed by no more than seed noise.
 FOOD_SEARCH_CELLS = 64
 
+# The free-on-move value of walls and of cells assumed taken: later than any search looks.
 WALL = 1 << 30
 
 _STRAIGHT_FIRST = {heading: (heading, *(other for other in DIRECTIONS if other != heading)) for heading in DIRECTIONS}
@@ -53,12 +56,13 @@ class _Move(NamedTuple):
 
 @dataclass(slots=True)
 class _Board:
-    """The padded board as seen by one snake, before this tick's moves."""
+    """The padded board as seen by one snake, before this tick's moves; its own copy to mark up."""
 
     free_on_move: list[int]
     row: int  # padded width: the index offset of one step down
-    offsets: dict[str, int]  # direction -> index offset of one step that way
+    offsets: Mapping[str, int]  # direction -> index offset of one step that way
     food: frozenset[int]
+    food_distance: bytes  # per cell, the straight-line (Manhattan) distance to the nearest food
     head: int
     occupancy: np.ndarray  # the state's, unpadded
 
@@ -150,8 +154,22 @@ def _walled_board(width: int, height: int) -> tuple[int, ...]:
 
 
 @functools.lru_cache(maxsize=16)
-def _offsets(row: int) -> dict[str, int]:
+def _offsets(row: int) -> Mapping[str, int]:
     return {direction: dy * row + dx for direction, (dx, dy) in DIRECTIONS.items()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _food_distances(width: int, height: int, food: tuple[Cell, ...]) -> bytes:
+    """The padded board's straight-line distance to the nearest food, one byte per cell (0 with no
+    food). Food moves only when eaten, so every bot of a game reuses this for many ticks; 1,024
+    boards take under a megabyte."""
+    if not food:
+        return bytes((height + 2) * (width + 2))
+    rows, columns = np.indices((height + 2, width + 2))
+    nearest = np.full_like(rows, WALL)
+    for x, y in food:
+        np.minimum(nearest, np.abs(rows - y - 1) + np.abs(columns - x - 1), out=nearest)
+    return nearest.astype(np.uint8).tobytes()
 
 
 def _build_board(state: SnakeState, me: Snake) -> _Board:
@@ -170,8 +188,9 @@ def _build_board(state: SnakeState, me: Snake) -> _Board:
         for x, y in snake.body:  # head first: the head leaves last
             free_on_move[(y + 1) * row + x + 1] = on_move
             on_move -= 1
+    food_distance = _food_distances(width, state.config.height, tuple(state.food))
     head = _index(me.body[0], row)
-    return _Board(free_on_move, row, _offsets(row), food, head, state.occupancy)
+    return _Board(free_on_move, row, _offsets(row), food, food_distance, head, state.occupancy)
 
 
 def _may_eat(snake: Snake, food: frozenset[int], row: int) -> bool:
@@ -309,23 +328,12 @@ def _moves_into_clear_rectangle(board: _Board, moves: list[_Move]) -> list[_Move
 def _first_move_of_a_shortest_path(board: _Board, moves: list[_Move]) -> list[_Move]:
     """A* search with the straight-line distance to the nearest food as its estimate: on an open
     board it walks about the path's length instead of flooding a disc around the head."""
-    free_on_move, row, food = board.free_on_move, board.row, board.food
-    food_rows_columns = [divmod(cell, row) for cell in food]
-
-    def estimate(cell: int) -> int:
-        # A plain loop: several times faster than min() over a generator, and this is the hot path.
-        y, x = divmod(cell, row)
-        nearest = WALL
-        for food_y, food_x in food_rows_columns:
-            distance = abs(y - food_y) + abs(x - food_x)
-            if distance < nearest:
-                nearest = distance
-        return nearest
+    free_on_move, row, food, estimate = board.free_on_move, board.row, board.food, board.food_distance
 
     # Entries: (steps + estimate, -steps, push order, cell, index of the first move). Among equal
     # totals the deepest goes first (it follows one path instead of widening), then the order of
     # `moves`, which lists straight ahead first.
-    queue = [(1 + estimate(move.cell), -1, order, move.cell, order) for order, move in enumerate(moves)]
+    queue = [(1 + estimate[move.cell], -1, order, move.cell, order) for order, move in enumerate(moves)]
     heapq.heapify(queue)
     steps_to = {move.cell: 1 for move in moves}
     pushes = len(queue)
@@ -341,21 +349,11 @@ def _first_move_of_a_shortest_path(board: _Board, moves: list[_Move]) -> list[_M
             if free_on_move[neighbour] <= 1 and steps < steps_to.get(neighbour, WALL):
                 steps_to[neighbour] = steps
                 pushes += 1
-                heapq.heappush(queue, (steps + estimate(neighbour), -steps, pushes, neighbour, first))
+                heapq.heappush(queue, (steps + estimate[neighbour], -steps, pushes, neighbour, first))
     return []
 
 
 def _nearest_food_in_line(board: _Board, moves: list[_Move]) -> list[_Move]:
     """The moves whose cells are nearest to some food in straight-line (Manhattan) distance."""
-    if not board.food:
-        return moves
-    row = board.row
-    food_rows_columns = [divmod(cell, row) for cell in board.food]
-
-    def distance(move: _Move) -> int:
-        y, x = divmod(move.cell, row)
-        return min(abs(y - food_y) + abs(x - food_x) for food_y, food_x in food_rows_columns)
-
-    distances = {move: distance(move) for move in moves}
-    nearest = min(distances.values())
-    return [move for move in moves if distances[move] == nearest]
+    nearest = min(board.food_distance[move.cell] for move in moves)
+    return [move for move in moves if board.food_distance[move.cell] == nearest]
