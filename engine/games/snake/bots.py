@@ -107,7 +107,7 @@ def _easy(state: SnakeState, snake: Snake, rng: random.Random) -> str:
         dx, dy = DIRECTIONS[direction]
         x, y = head_x + dx, head_y + dy
         if 0 <= x < width and 0 <= y < height and occupancy.item(y, x) == 0:
-            distance = min((abs(x - fx) + abs(y - fy) for fx, fy in state.food), default=0)
+            distance = min((abs(x - food_x) + abs(y - food_y) for food_x, food_y in state.food), default=0)
             scored.append((distance, direction))
     if not scored:
         return rng.choice(directions)
@@ -126,6 +126,7 @@ def _careful(state: SnakeState, snake: Snake, rng: random.Random, *, cautious: b
     risks = _head_on_risks(board, state, snake) if cautious else {}
     _assume_taken(board, risks)
     areas = _areas(board, moves, area_cap, timed=cautious)
+    # Room first: a cramped move dies later but surely, a head-on only perhaps; then the larger area.
     ranks = {move: (areas[move] >= area_cap, -risks.get(move.cell, 0), areas[move]) for move in moves}
     best_rank = max(ranks.values())
     best = [move for move in moves if ranks[move] == best_rank]
