@@ -1,0 +1,1 @@
+"""Game-specific code beyond the pure rules: bots and the like."""

@@ -1,0 +1,1 @@
+"""Snake: computer-controlled players."""
