@@ -127,11 +127,9 @@ async def test_snake_on_a_phone(players):
         )
         assert await horizontal_overflow(page) <= 0
 
-    # A swipe on the board steers: the server turns the snake.
-    tick = await frames.wait_for(lambda m: m.get("type") == "tick" and m.get("countdown") == 0)
-    snake = snake_of(tick, name)
-    assert snake and snake["alive"]
-    turn = turn_towards_centre(snake)
+    # A swipe on the board steers (turns count during the countdown too): the server turns the snake.
+    tick = await frames.wait_for(lambda m: m.get("type") == "tick" and (snake_of(m, name) or {}).get("alive"))
+    turn = turn_towards_centre(snake_of(tick, name))
     since = frames.mark()
     finger = await Finger.on(first)
     canvas = first.locator("[data-board-canvas]")

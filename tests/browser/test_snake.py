@@ -42,22 +42,19 @@ async def test_two_guests_queue_play_snake_and_see_the_game_over_card(players):
         )
         await expect(page.locator("[data-controls-hint]")).to_be_visible()
 
-    # After the countdown the snakes move.
-    tick = await frames[alice].wait_for(lambda m: m.get("type") == "tick" and m.get("countdown") == 0)
-    mine = snake_of(tick, names[alice])
-    assert mine and mine["alive"]
-    await expect(alice.locator("[data-countdown]")).to_be_hidden()
-
-    # Alice steers with the keyboard; the server turns her snake.
-    turn = turn_towards_centre(mine)
+    # Alice steers with the keyboard (turns count during the countdown too); the server turns her snake.
+    tick = await frames[alice].wait_for(
+        lambda m: m.get("type") == "tick" and (snake_of(m, names[alice]) or {}).get("alive")
+    )
+    turn = turn_towards_centre(snake_of(tick, names[alice]))
     since = frames[alice].mark()
     await alice.keyboard.press(ARROW_KEYS[turn])
-    turned = await frames[alice].wait_for(
+    await frames[alice].wait_for(
         lambda m: m.get("type") == "tick" and (snake_of(m, names[alice]) or {}).get("direction") == turn, since=since
     )
-    assert snake_of(turned, names[alice])["alive"]
 
     # Alice keeps steering clear of walls and snakes; Bob lets go. The game runs to its end.
+    await expect(alice.locator("[data-countdown]")).to_be_hidden()
     end = await play_snake_to_the_end(frames[alice], names[alice], lambda turn: alice.keyboard.press(ARROW_KEYS[turn]))
     winner = end.get("winner")
     for page in (alice, bob):

@@ -129,6 +129,7 @@ class GameFrames:
 
     def __init__(self, page: Page) -> None:
         self.messages: list[dict] = []
+        self.latest_tick: dict | None = None
         self._arrived = asyncio.Event()
         page.on("websocket", self._on_socket)
 
@@ -143,6 +144,8 @@ class GameFrames:
             return
         if isinstance(message, dict):
             self.messages.append(message)
+            if message.get("type") == "tick":
+                self.latest_tick = message
             self._arrived.set()
 
     def mark(self) -> int:
@@ -160,8 +163,8 @@ class GameFrames:
             if index == len(self.messages):
                 await asyncio.wait_for(self._arrived.wait(), timeout)
 
-    def is_latest(self, message: dict) -> bool:
-        return bool(self.messages) and self.messages[-1] is message
+    def is_latest_tick(self, message: dict) -> bool:
+        return message is self.latest_tick
 
     async def wait_for(self, predicate, timeout: float = 15.0, since: int = 0) -> dict:
         """The first message from `since` on (received already or still to come) that matches."""
@@ -213,15 +216,15 @@ def safe_direction(tick: dict, name: str) -> str | None:
     return max((ahead, *TURNS[ahead]), key=clear_run)
 
 
-async def play_snake_to_the_end(frames: GameFrames, name: str, steer) -> dict:
+async def play_snake_to_the_end(frames: GameFrames, name: str, steer, timeout: float = 60.0) -> dict:
     """Steers `name`'s snake clear of walls and snakes, from each newest board, with
-    `await steer(direction)`, until the game ends; returns the gameEnd message."""
-    async with aclosing(frames.follow(since=frames.mark(), timeout=30)) as messages:
+    `await steer(direction)`, until the game ends (even if it already has); returns the gameEnd."""
+    async with asyncio.timeout(timeout), aclosing(frames.follow(timeout=timeout)) as messages:
         async for message in messages:
             if message.get("type") == "gameEnd":
                 return message
-            if message.get("type") != "tick" or not frames.is_latest(message):
-                continue
+            if not frames.is_latest_tick(message):
+                continue  # Steer from the newest board only.
             direction = safe_direction(message, name)
             if direction and direction != snake_of(message, name)["direction"]:
                 await steer(direction)
