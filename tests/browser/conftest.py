@@ -2,7 +2,8 @@
 
 Each test module gets its own server: the Procfile's web line (Daphne) in embedded mode, on a
 throwaway copy of a SQLite database that the Procfile's release line migrated once per run. One
-headless Chromium serves the whole run; each player is a browser context of its own, so a separate guest with its own session cookie.
+headless Chromium serves the whole run; each player is a browser context of its own, so a separate
+guest with its own session cookie.
 
 Chromium is never downloaded: the tests launch the Debian package's binary (`apt-get install
 chromium`, which `scripts/test` does when it can) and FAIL, never skip, when it is missing.
