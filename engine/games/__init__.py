@@ -1,0 +1,1 @@
+"""Game-playing code that runs beside the rules: bots."""
