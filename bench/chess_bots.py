@@ -11,9 +11,10 @@ What is measured
    adjudicated, A's score, and each side's mean wall-clock ms per move. Built-in pairings
    always; Stockfish pairings when Stockfish is installed.
 2. Tick delay. A thread wakes every 50 ms (the engine's 20 Hz clock check) for --probe-seconds
-   while 0, 1 or 2 built-in hard bots (or one Stockfish hard bot) think in other threads of the
-   same process; printed: how late the wake-ups were (p50, p99, max ms). Pure-Python bots hold
-   the GIL, which a waking thread must wait for.
+   while 0, 1 or 2 built-in hard bots think in other threads of the same process, or one built-in
+   hard bot thinks in a child process (a thread here waits for it), or one Stockfish hard bot
+   thinks; printed: how late the wake-ups were (p50, p99, max ms). Pure-Python bots in threads
+   hold the GIL, which a waking thread must wait for.
 
 The machine's load average (os.getloadavg) is printed before and after each part: the timings,
 not the results, depend on it.
@@ -33,6 +34,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import chess
@@ -123,6 +125,25 @@ def play_match(pairing: Pairing, games: int, think_ms: int, max_plies: int) -> l
     ]
 
 
+class ChildProcessBot:
+    """A built-in bot thinking in a child process: the calling thread only waits, GIL released."""
+
+    def __init__(self, level: str) -> None:
+        self.name = f"builtin-{level} in a child process"
+        self._level = level
+        self._pool = ProcessPoolExecutor(max_workers=1)
+
+    def choose_move(self, board: chess.Board, *, think_ms: int) -> chess.Move:
+        return self._pool.submit(choose_builtin_move, self._level, board.copy(), think_ms).result()
+
+    def close(self) -> None:
+        self._pool.shutdown()
+
+
+def choose_builtin_move(level: str, board: chess.Board, think_ms: int) -> chess.Move:
+    return builtin_bot(level).choose_move(board, think_ms=think_ms)
+
+
 def tick_delays(thinkers: list[ChessBot], think_ms: int, seconds: float) -> list[float]:
     """How late (ms) each 50 ms wake-up of this thread was while `thinkers` think nonstop."""
     stop = threading.Event()
@@ -189,7 +210,8 @@ def main() -> None:
     print(f"\nload average after the matches: {load_average()}\n")
 
     probes = [("no bot thinking", []), ("1 built-in hard", [builtin_bot("hard")]),
-              ("2 built-in hard", [builtin_bot("hard"), builtin_bot("hard")])]
+              ("2 built-in hard", [builtin_bot("hard"), builtin_bot("hard")]),
+              ("1 built-in hard in a child process", [ChildProcessBot("hard")])]
     if path is not None:
         probes.append(("1 Stockfish hard", [StockfishBot(path, "hard")]))
     print_table(["while thinking (500 ms a move)", "ticks", "late p50 ms", "late p99 ms", "late max ms"],
