@@ -206,8 +206,8 @@ def test_a_failing_engine_hands_over_to_the_builtin_bot(mode, tmp_path, caplog):
             elapsed_ms = (time.perf_counter() - began) * 1000
         assert board.is_legal(move)
         assert "the built-in bot takes over" in caplog.text
-        # A hung engine is given up on half a second after its time is up; the fallback gets what is left.
-        assert elapsed_ms <= 100 + 500 + SCHEDULING_TOLERANCE_MS
+        # A hung engine is given up on a second after its time is up; the fallback gets what is left.
+        assert elapsed_ms <= 100 + 1_000 + SCHEDULING_TOLERANCE_MS
         board.push(move)
         assert board.is_legal(bot.choose_move(board, think_ms=50))  # and keeps playing
     finally:

@@ -27,9 +27,10 @@ logger = logging.getLogger(__name__)
 
 # One thread and a small hash table: many bots may run side by side on a small server.
 _ENGINE_OPTIONS = {"Threads": 1, "Hash": 16}
-# How long past its time limit a running engine may take to answer before it counts as hung;
-# starting it (loading the network) may take longer than a move.
-_ANSWER_GRACE_S = 0.5
+# How long past its time limit a running engine may take to answer before it counts as hung.
+# 0.5 s was once exceeded by a healthy Stockfish on this busy 2-core machine (load 7).
+_ANSWER_GRACE_S = 1.0
+# Starting it (loading the network) may take longer than a move.
 _START_TIMEOUT_S = 10.0
 # The built-in bot's budget when a failing engine used up the move's: enough for its first choice.
 _FALLBACK_MIN_MS = 10
