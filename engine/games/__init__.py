@@ -1,1 +1,1 @@
-"""Game-specific code beyond the pure rules: bots and the like."""
+"""Game-playing code that runs beside the rules: bots for each game kind."""
