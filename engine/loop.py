@@ -26,7 +26,7 @@ from engine.live_game import LiveGame
 from engine.orphans import ORPHAN_HEAD, Orphans
 from engine.outbox import Outbox, Send
 from engine.presence import Flip, PresenceBook
-from engine.sessions import SESSION_FACTORIES, IntentRefused, Outcome, SessionFactory
+from engine.sessions import SESSION_FACTORIES, Event, IntentRefused, NewGame, Outcome, SessionFactory
 from engine.wire import end_event, error_message, spectator_chat_message, spectators_group_name, sync_message
 
 logger = logging.getLogger("kogame.engine")
@@ -207,7 +207,7 @@ class GameEngine(threading.Thread):
     def _end(self, game: LiveGame, now: float, outcome: Outcome) -> None:
         game.ended_at = now
         game.outcome = outcome
-        self._emit(game, end_event(outcome))
+        self._emit(game, Event(end_event(outcome)))
         try:
             self.store.game_ended(game.game_id, outcome, game.v)
         except Exception:
@@ -219,12 +219,18 @@ class GameEngine(threading.Thread):
         self.stats.failed_games += 1
         self._end(game, now, Outcome(status="aborted", reason="engine_error", winner=None))
 
-    def _emit(self, game: LiveGame, event: dict) -> None:
-        spawn = event.pop("_spawn", None)
-        if spawn is not None:
-            event["game_id"] = self._spawn(spawn)
-            event["_persist"] = {"op": "create_game", "game_id": event["game_id"], **spawn}
-        record = event.pop("_persist", None)
+    def _emit(self, game: LiveGame, effect: Event) -> None:
+        event, record = effect.body, effect.record
+        if effect.new_game is not None:
+            new = effect.new_game
+            event["game_id"] = self._spawn(new)
+            record = {
+                "op": "create_game",
+                "game_id": event["game_id"],
+                "kind": new.kind,
+                "players": new.players,
+                "settings": new.settings,
+            }
         released = game.add_event(event, durable=record is not None, now=self.clock())
         if record is not None:
             self.store.persist(game.game_id, {**record, "v": game.v}, self._confirmation(game.game_id, game.v))
@@ -260,9 +266,10 @@ class GameEngine(threading.Thread):
             self.stats.failed_games += 1
             self._end(game, now, Outcome(status="aborted", reason="engine_error", winner=None))
 
-    def _spawn(self, spawn: dict) -> str:
+    def _spawn(self, new: NewGame) -> str:
         game_id = new_game_id()
-        self._start_game({"game_id": game_id, "seed": random.getrandbits(48), "mode": "match", **spawn})
+        start = {"game_id": game_id, "seed": random.getrandbits(48), "mode": "match", "kind": new.kind, "players": new.players}
+        self._start_game({**start, "settings": new.settings})
         return game_id
 
     def flush(self) -> None:
@@ -336,7 +343,7 @@ class GameEngine(threading.Thread):
                 # hints); spectators miss none of the versioned events for it.
                 self._outbox.to_group(spectators_group_name(game.game_id), spectator_chat_message(chat))
             else:
-                self._emit(game, chat)
+                self._emit(game, Event(chat))
             return
         error = game.session.validate(username, intent)
         if error is not None:

@@ -28,6 +28,26 @@ class Outcome:
     final_clock: dict[str, int] | None = None
 
 
+@dataclass(frozen=True)
+class NewGame:
+    """A game a session asks the engine to start (a rematch)."""
+
+    kind: str
+    players: list[str]
+    settings: dict
+
+
+@dataclass
+class Event:
+    """What a session hands the loop: an event for everyone in the game. With `record`, the store
+    saves it first and nothing of the game leaves before it is saved; with `new_game`, the engine
+    starts that game, and the event and its record carry the new game's id."""
+
+    body: dict
+    record: dict | None = None
+    new_game: NewGame | None = None
+
+
 class IntentRefused(Exception):
     """An intent the rules refuse: the engine answers the sender with this code and message."""
 
@@ -49,15 +69,13 @@ class GameSession(Protocol):
     def validate(self, username: str, intent: dict) -> str | None:
         """None if `username` may send `intent` now, else a short reason."""
 
-    def apply(self, username: str, intent: dict, now: float) -> list[dict]:
-        """Applies one immediate intent; returns the events to broadcast, or raises IntentRefused.
-        An event may carry "_persist" (a record the store must save before the event leaves)
-        or "_spawn" (a new game for the engine to start, e.g. a rematch)."""
+    def apply(self, username: str, intent: dict, now: float) -> list[Event]:
+        """Applies one immediate intent; returns the events to broadcast, or raises IntentRefused."""
 
-    def presence(self, username: str, connected: bool, now: float) -> list[dict]:
+    def presence(self, username: str, connected: bool, now: float) -> list[Event]:
         """A player's first socket arrived or last socket left."""
 
-    def tick(self, intents: list[tuple[str, dict]], now: float) -> list[dict]:
+    def tick(self, intents: list[tuple[str, dict]], now: float) -> list[Event]:
         """Advances one timestep with the queued intents; returns the events to broadcast."""
 
     def snapshot(self, now: float) -> dict:
@@ -88,10 +106,10 @@ class SnakeSession:
     def validate(self, username: str, intent: dict) -> str | None:
         return snake.validate_intent(self.state, username, intent)
 
-    def apply(self, username: str, intent: dict, now: float) -> list[dict]:
+    def apply(self, username: str, intent: dict, now: float) -> list[Event]:
         raise IntentRefused("refused", f"snake has no immediate intent {intent.get('type')!r}")
 
-    def presence(self, username: str, connected: bool, now: float) -> list[dict]:
+    def presence(self, username: str, connected: bool, now: float) -> list[Event]:
         if not self.config.arena:
             return []
         if connected:
@@ -100,15 +118,14 @@ class SnakeSession:
             self.away_until[username] = now + ARENA_AWAY_GRACE_SECONDS
         return []
 
-    def tick(self, intents: list[tuple[str, dict]], now: float) -> list[dict]:
+    def tick(self, intents: list[tuple[str, dict]], now: float) -> list[Event]:
         departed = [name for name, until in self.away_until.items() if until <= now]
         if departed:
             intents = [(name, {"type": "leave"}) for name in departed] + intents
             for name in departed:
                 del self.away_until[name]
         happenings = snake.step(self.state, intents, self.rng)
-        tick_event = {"type": "tick", **snake.render(self.state), "events": happenings}
-        return [tick_event]
+        return [Event({"type": "tick", **snake.render(self.state), "events": happenings})]
 
     def snapshot(self, now: float) -> dict:
         return {**snake.render(self.state), "settings": self.config.to_settings()}
@@ -150,33 +167,27 @@ class ChessSession:
             return "not a player of this game"
         return None
 
-    def apply(self, username: str, intent: dict, now: float) -> list[dict]:
+    def apply(self, username: str, intent: dict, now: float) -> list[Event]:
         try:
             events = chess_game.handle(self.game, username, intent, now, intent.get("lag_ms", 0))
         except chess_game.ChessError as refused:
             raise IntentRefused(refused.code, refused.message) from None
         return self._for_engine(events)
 
-    def tick(self, intents: list[tuple[str, dict]], now: float) -> list[dict]:
+    def tick(self, intents: list[tuple[str, dict]], now: float) -> list[Event]:
         return self._for_engine(chess_game.on_tick(self.game, now))
 
-    def presence(self, username: str, connected: bool, now: float) -> list[dict]:
+    def presence(self, username: str, connected: bool, now: float) -> list[Event]:
         color = chess_game.color_of(self.game, username)
         if color is None or self.game.status != "started":
             return []
         chess_game.set_presence(self.game, username, connected, now)
         # Lets the opponent's client show the claim countdown.
-        return [
-            {
-                "type": "presence",
-                "player": color,
-                "connected": connected,
-                "claim_after_ms": 0 if connected else chess_game.DISCONNECT_CLAIM_MS,
-            }
-        ]
+        claim_after_ms = 0 if connected else chess_game.DISCONNECT_CLAIM_MS
+        return [Event({"type": "presence", "player": color, "connected": connected, "claim_after_ms": claim_after_ms})]
 
-    def _for_engine(self, events: list[dict]) -> list[dict]:
-        """Marks what must be saved before it is broadcast; the engine announces the end itself."""
+    def _for_engine(self, events: list[dict]) -> list[Event]:
+        """Says what must be saved before it is broadcast; the engine announces the end itself."""
         kept = []
         for event in events:
             if event["type"] == "gameEnd":
@@ -188,26 +199,25 @@ class ChessSession:
                 event["legal_moves"] = [move.uci() for move in board.legal_moves] if ongoing else []
                 event["check"] = board.is_check()
             if event["type"] == "move":
-                record = self.game.moves[-1]
-                event["_persist"] = {
+                move = self.game.moves[-1]
+                record = {
                     "op": "move",
                     "ply": event["ply"],
                     "uci": event["uci"],
                     "san": event["san"],
                     "white_ms": event["clock"]["white"],
                     "black_ms": event["clock"]["black"],
-                    "spent_ms": record.spent_ms,
+                    "spent_ms": move.spent_ms,
                     "lag_comp_ms": event.get("lag_comp_ms", 0),
                 }
+                kept.append(Event(event, record=record))
             elif event["type"] == "takeback":
-                event["_persist"] = {"op": "takeback", "ply": event["ply"]}
+                kept.append(Event(event, record={"op": "takeback", "ply": event["ply"]}))
             elif event["type"] == "rematch":
-                event["_spawn"] = {
-                    "kind": "chess",
-                    "players": [event["white"], event["black"]],
-                    "settings": {"tc": self.tc.label},
-                }
-            kept.append(event)
+                rematch = NewGame(kind="chess", players=[event["white"], event["black"]], settings={"tc": self.tc.label})
+                kept.append(Event(event, new_game=rematch))
+            else:
+                kept.append(Event(event))
         return kept
 
     def snapshot(self, now: float) -> dict:

@@ -8,7 +8,7 @@ import pytest
 from engine.live_game import HEAD_AFTER_QUIET_SECONDS, HEAD_REPEAT_SECONDS, HISTORY_LIMIT, INTENT_QUEUE_LIMIT
 from engine.loop import RETAIN_ENDED_SECONDS, GameEngine
 from engine.orphans import ORPHAN_HEAD
-from engine.sessions import IntentRefused, Outcome
+from engine.sessions import Event, IntentRefused, NewGame, Outcome
 from engine.wire import spectators_group_name
 from tests.engine.conftest import RecordingStore as RecordingStoreBase
 
@@ -38,21 +38,21 @@ class CountingSession:
         if intent["type"] == "refuse":
             raise IntentRefused("nope", "refused by the rules")
         if intent["type"] == "save":
-            return [{"type": "saved", "_persist": {"value": intent["value"]}}]
+            return [Event({"type": "saved"}, record={"value": intent["value"]})]
         if intent["type"] == "clone":
-            return [{"type": "cloned", "_spawn": {"kind": "counter", "players": self.players, "settings": {}}}]
+            return [Event({"type": "cloned"}, new_game=NewGame(kind="counter", players=self.players, settings={}))]
         self.bumps += 1
-        return [{"type": "bumped", "by": username, "at": now}]
+        return [Event({"type": "bumped", "by": username, "at": now})]
 
     def presence(self, username, connected, now):
-        return [{"type": "presence", "username": username, "connected": connected}]
+        return [Event({"type": "presence", "username": username, "connected": connected})]
 
     def tick(self, intents, now):
         self.ticks += 1
         if self.ticks == self.fail_on_tick:
             raise RuntimeError("rules bug")
         self.seen_intents.append(list(intents))
-        return [{"type": "tick", "tick": self.ticks}]
+        return [Event({"type": "tick", "tick": self.ticks})]
 
     def snapshot(self, now):
         return {"ticks": self.ticks}
@@ -287,7 +287,7 @@ def test_an_event_that_must_be_durable_leaves_only_after_the_store_confirms_it(e
     store.confirmations[0](True)
     engine.pump()
     assert [(e["type"], e["v"]) for e in broadcaster.group_events("g1")] == [("saved", 1), ("bumped", 2)]
-    assert "_persist" not in broadcaster.group_events("g1")[0]
+    assert broadcaster.group_events("g1")[0].keys() == {"type", "v", "ts"}
 
 
 def test_a_record_the_store_cannot_save_ends_the_game(engine, clock, broadcaster, store):
