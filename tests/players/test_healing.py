@@ -2,13 +2,15 @@
 end of a game no engine could resume."""
 
 import pytest
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from engine import runtime
+from engine import services as game_services
 from engine.wire import group_name
 from tests.conftest import eventually
 from tests.players.test_chess_consumers import close_all, matched_chess_game
-from tests.players.test_consumers import QUICK, connect, make_guest, receive_until, started_game
+from tests.players.test_consumers import QUICK, connect, make_game, make_guest, receive_until, started_game
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,4 +91,22 @@ async def test_a_game_no_engine_could_resume_ends_for_its_connected_players_righ
     end = await receive_until(socket, lambda m: m["type"] == "gameEnd", timeout=3)
     assert (end["status"], end["reason"]) == ("aborted", "server_restart")
     assert end["v"] > seen
+    await socket.disconnect()
+
+
+async def test_a_socket_whose_game_no_engine_runs_shows_the_database_state_once_the_game_has_ended():
+    (one, one_token), (two, _) = await make_guest(), await make_guest()
+    # A game the database holds as live but no engine runs (its start message was lost).
+    game = await make_game([one, two], QUICK)
+    socket = await connect(f"/ws/game/{game.id}/", token=one_token)
+    # The socket keeps asking, well past its first answers of "unknown game" (it used to give up
+    # after 2 s and crash on a database query made from async code)...
+    assert await socket.receive_nothing(timeout=3)
+    # ...until the game is ended in the database (as a restarted engine does with the Snake
+    # games it cannot resume).
+    await database_sync_to_async(game_services.game_record_end)(
+        game_id=game.id, status="aborted", reason="server_restart", winner_username=None, scores={}, last_v=0
+    )
+    state = await receive_until(socket, lambda m: m["type"] == "gameState", timeout=10)
+    assert (state["status"], state["result"]["reason"]) == ("aborted", "server_restart")
     await socket.disconnect()
