@@ -6,6 +6,7 @@ Nothing here is mocked. A missing Redis or PostgreSQL fails the tests; it never 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import os
@@ -14,8 +15,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -45,6 +48,97 @@ def require_redis(url: str) -> None:
     client = redis.Redis.from_url(url, socket_connect_timeout=2)
     client.ping()
     client.flushdb()
+
+
+@contextlib.contextmanager
+def private_redis():
+    """A throwaway redis-server of our own, for tests that must stall or break Redis (DEBUG SLEEP)
+    without touching the shared server. Yields its URL."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="kogame-redis-") as directory:
+        command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                   "--enable-debug-command", "yes", "--dir", directory]
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        url = f"redis://127.0.0.1:{port}/0"
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+                    break
+                except redis.ConnectionError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError(f"redis-server on port {port} did not start") from None
+                    time.sleep(0.05)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+@contextlib.contextmanager
+def latency_proxy(url: str, delay: float):
+    """A TCP relay in front of the server of `url` (redis://host:port/db) that holds everything
+    `delay` seconds each way, connection closes included: a link of that latency, as to a Redis
+    on another host. Yields the URL to use instead."""
+    target = urllib.parse.urlsplit(url)
+    loop = asyncio.new_event_loop()
+
+    async def relay(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        chunks: asyncio.Queue = asyncio.Queue()
+
+        async def deliver() -> None:
+            while True:
+                due, data = await chunks.get()
+                await asyncio.sleep(max(0.0, due - loop.time()))
+                if not data:
+                    sink.close()
+                    return
+                sink.write(data)
+
+        delivering = asyncio.ensure_future(deliver())
+        data = b"-"
+        while data:
+            try:
+                data = await source.read(65536)
+            except OSError:
+                data = b""
+            chunks.put_nowait((loop.time() + delay, data))
+        await delivering
+
+    async def connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(target.hostname, target.port)
+        except OSError:
+            writer.close()
+            return
+        try:
+            await asyncio.gather(relay(reader, upstream_writer), relay(upstream_reader, writer), return_exceptions=True)
+        except asyncio.CancelledError:
+            # The proxy is shutting down: cut both sides.
+            writer.close()
+            upstream_writer.close()
+
+    async def serve() -> asyncio.AbstractServer:
+        return await asyncio.start_server(connect, "127.0.0.1", 0)
+
+    async def shut(server: asyncio.AbstractServer) -> None:
+        server.close()
+        relays = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in relays:
+            task.cancel()
+        await asyncio.gather(*relays, return_exceptions=True)
+
+    thread = threading.Thread(target=loop.run_forever, name="latency-proxy", daemon=True)
+    thread.start()
+    server = asyncio.run_coroutine_threadsafe(serve(), loop).result(5)
+    try:
+        yield f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}{target.path}"
+    finally:
+        asyncio.run_coroutine_threadsafe(shut(server), loop).result(5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
 
 
 class PostgresDatabase:
@@ -110,12 +204,17 @@ class Stack:
     workdir: Path
     processes: list[Process] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
+    # What the worker processes get on top of `env`.
+    worker_env: dict[str, str] = field(default_factory=dict)
 
-    def run_line(self, name: str, command: str, port: int | None = None) -> Process:
-        env = dict(self.env)
+    def run_line(self, name: str, command: str, port: int | None = None, extra_env: dict[str, str] | None = None) -> Process:
+        env = {**self.env, **(extra_env or {})}
         if port is not None:
             env["PORT"] = str(port)
-        log_path = self.workdir / f"{name}.log"
+        # A process started again under the same name (a new worker) gets its own log: the old
+        # process's log stays readable.
+        runs = sum(1 for process in self.processes if process.name == name)
+        log_path = self.workdir / (f"{name}.log" if not runs else f"{name}-{runs + 1}.log")
         popen = subprocess.Popen(
             ["bash", "-c", command], cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT
         )
@@ -130,14 +229,28 @@ class Stack:
         assert result.returncode == 0, result.stdout + result.stderr
 
     def start_web(self) -> int:
-        port = free_port()
-        self.run_line(f"web-{port}", procfile()["web"], port=port)
-        self.ports.append(port)
-        wait_for_http(f"http://127.0.0.1:{port}/healthz", accept={200, 503})
-        return port
+        return self.start_webs(1)[0]
+
+    def start_webs(self, count: int, extra_env: dict[str, str] | None = None) -> list[int]:
+        """Starts `count` web processes side by side (`extra_env` added to their environment) and
+        waits until each serves HTTP."""
+        ports = [free_port() for _ in range(count)]
+        for port in ports:
+            self.run_line(f"web-{port}", procfile()["web"], port=port, extra_env=extra_env)
+            self.ports.append(port)
+        for port in ports:
+            wait_for_http(f"http://127.0.0.1:{port}/healthz", accept={200, 503})
+        return ports
+
+    def web(self, port: int) -> Process:
+        return next(p for p in self.processes if p.name == f"web-{port}")
 
     def start_worker(self) -> Process:
-        return self.run_line("worker", procfile()["worker"])
+        return self.run_line("worker", procfile()["worker"], extra_env=self.worker_env)
+
+    def worker(self) -> Process:
+        """The worker process that is still running."""
+        return next(p for p in self.processes if p.name == "worker" and p.popen.poll() is None)
 
     def http(self, port: int | None = None) -> str:
         return f"http://127.0.0.1:{port or self.ports[0]}"
@@ -156,18 +269,21 @@ class Stack:
 
 
 @contextlib.contextmanager
-def procfile_stack(*, redis_url: str, web_processes: int = 1, **env: str):
+def procfile_stack(*, redis_url: str, web_processes: int = 1, worker_env: dict[str, str] | None = None, **env: str):
     """The Procfile's release, one worker and `web_processes` web processes, on `redis_url`
-    (flushed first) and a throwaway PostgreSQL database. Their logs are printed if starting or
-    using the stack fails."""
+    (flushed first) and a throwaway PostgreSQL database. `worker_env` is added to the workers'
+    environment. Their logs are printed if starting or using the stack fails."""
     require_redis(redis_url)
     with tempfile.TemporaryDirectory(prefix="kogame-") as workdir, PostgresDatabase() as database_url:
-        stack = Stack(env=base_env(DATABASE_URL=database_url, REDIS_URL=redis_url, **env), workdir=Path(workdir))
+        stack = Stack(
+            env=base_env(DATABASE_URL=database_url, REDIS_URL=redis_url, **env),
+            workdir=Path(workdir),
+            worker_env=dict(worker_env or {}),
+        )
         try:
             stack.release()
             stack.start_worker()
-            for _ in range(web_processes):
-                stack.start_web()
+            stack.start_webs(web_processes)
             wait_for_http(stack.http() + "/healthz", accept={200}, timeout=60)
             yield stack
         except BaseException:
@@ -195,10 +311,24 @@ def wait_for_http(url: str, *, accept: set[int], timeout: float = 30.0) -> int:
         time.sleep(0.1)
 
 
-def http_json(url: str, method: str = "GET", data: bytes | None = None) -> tuple[int, dict]:
+async def open_silent_websocket(port: int, path: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A websocket handshake for `path` over a raw TCP connection, which then never reads,
+    answers a ping or sends anything: a client that vanished without closing."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+    return reader, writer
+
+
+def http_json(url: str, method: str = "GET", data: bytes | None = None, timeout: float = 5.0) -> tuple[int, dict]:
     request = urllib.request.Request(url, method=method, data=data)
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")

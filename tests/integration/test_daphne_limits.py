@@ -2,9 +2,7 @@
 unknown paths, oversize frames and silent clients all end cleanly, with a code the client sees."""
 
 import asyncio
-import base64
 import contextlib
-import os
 import re
 import tempfile
 import time
@@ -13,7 +11,17 @@ from pathlib import Path
 import pytest
 import websockets
 
-from tests.integration.harness import ROOT, Client, Stack, base_env, free_port, new_guest, procfile, wait_for_http
+from tests.integration.harness import (
+    ROOT,
+    Client,
+    Stack,
+    base_env,
+    free_port,
+    new_guest,
+    open_silent_websocket,
+    procfile,
+    wait_for_http,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -96,15 +104,7 @@ async def test_every_oversize_frame_closes_with_1009(server, size, binary):
 async def open_silent_socket(server) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A websocket handshake over a raw TCP connection that then never answers anything."""
     _, token = new_guest(server)
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.ports[0])
-    key = base64.b64encode(os.urandom(16)).decode()
-    writer.write(
-        f"GET /ws/queue/?game=chess&tc=9%2B9&token={token} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-        "Sec-WebSocket-Version: 13\r\n\r\n".encode()
-    )
-    assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
-    return reader, writer
+    return await open_silent_websocket(server.ports[0], f"/ws/queue/?game=chess&tc=9%2B9&token={token}")
 
 
 async def seconds_until_dropped(reader: asyncio.StreamReader) -> float:
