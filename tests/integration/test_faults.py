@@ -183,7 +183,7 @@ async def matched(stack: Stack, players: list[Player], kind: str, tc: str = "", 
     for queue in queues:
         await queue.close()
     games: dict[str, list[Player]] = {}
-    for player, message in zip(players, found):
+    for player, message in zip(players, found, strict=True):
         games.setdefault(message["game_id"], []).append(player)
     return games
 
@@ -309,7 +309,7 @@ class TestWebProcessFaults:
         ghost_plan = [(term_port, "chess", "7+1"), (kill_port, "chess", "7+2"), (kill_port, "snake", "")]
         ghosts = [Player(*new_guest(stack)) for _ in ghost_plan]
         ghost_sockets = []
-        for ghost, (port, kind, tc) in zip(ghosts, ghost_plan):
+        for ghost, (port, kind, tc) in zip(ghosts, ghost_plan, strict=True):
             ghost_sockets.append(await sockets(queue_url(stack, ghost, kind, tc, port)))
             await ghost_sockets[-1].wait_for(lambda m: m["type"] == "queued", timeout=5, what="queued")
 
@@ -382,7 +382,9 @@ class TestWebProcessFaults:
         for table in (by_term, by_kill):
             since = len(table.black.socket.messages)
             await table.black.socket.send({"type": "claim_victory"})
-            error = await table.black.socket.wait_for(lambda m: m["type"] == "error", since=since, timeout=5, what="claim refused")
+            error = await table.black.socket.wait_for(
+                lambda m: m["type"] == "error", since=since, timeout=5, what="claim refused"
+            )
             assert error["code"] == "too_early", error
         assert all(seconds <= PRESENCE_SILENCE_SECONDS + 3 for seconds in gone_after.values()), gone_after
         await asyncio.to_thread(term_web.terminate)
@@ -521,7 +523,7 @@ class TestWorkerFaults:
 
             def fresh_beat():
                 # A heartbeat the engine wrote after the stall.
-                for asked, answered, status, body in polls:
+                for _asked, answered, _status, body in polls:
                     engine = body.get("engine", {})
                     if engine.get("last_beat_age_s") is not None and answered - engine["last_beat_age_s"] > stall_ended:
                         return body
@@ -579,7 +581,7 @@ class TestWorkerFaults:
 
         old.popen.send_signal(signal.SIGTERM)
         term_at = time.monotonic()
-        playing = asyncio.gather(*(play_on(table, delay) for table, delay in zip(tables, [0] * 6 + [0.1, 0.3])))
+        playing = asyncio.gather(*(play_on(table, delay) for table, delay in zip(tables, [0] * 6 + [0.1, 0.3], strict=True)))
         returncode = await asyncio.to_thread(old.popen.wait, 20)
         stopped_in = time.monotonic() - term_at
         await started_worker(stack)
