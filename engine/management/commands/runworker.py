@@ -1,11 +1,18 @@
 """`runworker` as Channels has it, plus the engine's lifecycle when it serves `game_engine`:
 the engine starts with the process (so GET /healthz sees it before any message arrives), and
 SIGTERM/SIGINT stop it without losing what players sent (Channels' own worker dies at once on
-SIGTERM, and cancelling its `handle()` would leave its listeners running)."""
+SIGTERM, and cancelling its `handle()` would leave its listeners running).
+
+A listener is never cancelled while it waits on Redis: channels-redis backs a popped message up
+only once Redis's reply has been read, so a cancel in between loses the message. To stop, the
+worker sends its own listeners a stop message on their channel and lets each return when it
+reads it: what was queued before it is handled here, what comes after waits for the next worker.
+"""
 
 import asyncio
 import logging
 import signal
+import uuid
 
 from channels.management.commands.runworker import Command as ChannelsRunworker
 from channels.worker import Worker
@@ -14,13 +21,16 @@ from engine import runtime
 
 logger = logging.getLogger("kogame.engine")
 
-# How long a stopping worker waits for the messages it already took off the channel to reach
-# the engine's inbox.
+# How long a stopping worker waits for its listeners to read their stop message and for what
+# they took off the channel to reach the engine's inbox.
 HAND_OVER_SECONDS = 2.0
+STOP_LISTENING = "worker.stop_listening"
 
 
 class EngineWorker(Worker):
     listeners: list[asyncio.Task]
+    # Tells this worker's stop message from another worker's.
+    stop_token = uuid.uuid4().hex
 
     async def arun(self) -> None:
         loop = asyncio.get_running_loop()
@@ -32,10 +42,8 @@ class EngineWorker(Worker):
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
         logger.info("worker stopping")
-        # First stop taking messages: what is still on the channel waits there for the next
-        # worker (a message popped mid-cancel is restored from channels-redis' backup queue).
-        for listener in self.listeners:
-            listener.cancel()
+        # First stop taking messages: what is still on the channel waits there for the next worker.
+        await self._stop_listening()
         await self._hand_over_taken_messages()
         serving.cancel()
         stopping.cancel()
@@ -52,6 +60,15 @@ class EngineWorker(Worker):
             if not listener.cancelled():
                 listener.result()
 
+    async def _stop_listening(self) -> None:
+        for channel in self.channels:
+            await self.channel_layer.send(channel, {"type": STOP_LISTENING, "token": self.stop_token})
+        _, still_listening = await asyncio.wait(self.listeners, timeout=HAND_OVER_SECONDS)
+        if still_listening:
+            logger.error("%d listener(s) did not read their stop message; cancelling them", len(still_listening))
+            for listener in still_listening:
+                listener.cancel()
+
     async def _hand_over_taken_messages(self) -> None:
         deadline = asyncio.get_running_loop().time() + HAND_OVER_SECONDS
         while any(not details["input_queue"].empty() for details in self.application_instances.values()):
@@ -67,6 +84,10 @@ class EngineWorker(Worker):
             if not isinstance(message, dict) or not message.get("type"):
                 logger.warning("ignored a message without a type on %s", channel)
                 continue
+            if message["type"] == STOP_LISTENING:
+                if message.get("token") == self.stop_token:
+                    return
+                continue  # a stopped worker's, left unread: nothing to do
             scope = {"type": "channel", "channel": channel}
             instance_queue = self.get_or_create_application_instance(channel, scope)
             await instance_queue.put(message)
