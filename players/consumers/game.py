@@ -122,7 +122,6 @@ class PlayerConsumer(GuardedConsumer):
             self.sync_request = asyncio.ensure_future(self._request_sync())
 
     async def disconnect(self, code):
-        self.closing = True
         if self.lag_prober is not None:
             self.lag_prober.cancel()
         if self.sync_retry is not None:

@@ -56,6 +56,17 @@ class GuardedConsumer(AsyncWebsocketConsumer):
     async def on_message(self, content: dict) -> None:
         raise NotImplementedError
 
+    async def websocket_disconnect(self, message):
+        self.closing = True
+        await super().websocket_disconnect(message)
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        # Once the socket is closing, nothing more reaches it: an answer still on its way (an
+        # engine reply, a relayed event) is dropped rather than raised on by Daphne.
+        if self.closing:
+            return
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
     async def send_json(self, content: dict) -> None:
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
 

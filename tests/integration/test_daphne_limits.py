@@ -129,3 +129,22 @@ async def test_a_silent_client_is_dropped_and_a_quiet_live_one_is_not(server):
     await live.send({"type": "ping"})
     assert (await live.receive_until(lambda m: m["type"] == "pong"))["type"] == "pong"
     await live.close()
+
+
+async def test_a_flood_closes_1008_and_answers_still_on_their_way_log_no_traceback(server):
+    _, token = new_guest(server)
+    queued = await Client.open(server.ws(f"/ws/queue/?game=chess&tc=6%2B5&token={token}"))
+    assert (await queued.receive())["type"] == "queued"
+    opponent = await queue_socket(server, "6+5")
+    game_id = (await queued.receive_until(lambda m: m["type"] == "match_found"))["game_id"]
+    await opponent.close()
+    player = await Client.open(server.ws(f"/ws/game/{game_id}/?token={token}"))
+    # The engine refuses every resignation after the first, asynchronously: its answers are still
+    # on their way when the flood closes the socket.
+    with contextlib.suppress(websockets.ConnectionClosed):
+        for _ in range(60):
+            await player.send({"type": "resign"})
+    assert await player.close_code() == 1008
+    healthy = await queue_socket(server, "6+6")
+    await healthy.close()
+    assert "Traceback" not in server.logs()
