@@ -107,6 +107,16 @@ export function actions(game, now) {
  * The bars above the buttons, during the game: [{id, kind, text, accept, decline}]. The id
  * stays while only the text changes (the claim countdown), so the bar is updated in place.
  */
+// A draw or takeback offer as this viewer sees it: to answer when the opponent made it, for
+// information otherwise (the viewer's own offer, or a spectator watching).
+function offerBar(kind, offerer, mine, words) {
+  if (mine && offerer !== mine) {
+    return { id: kind, kind, text: words.incoming, accept: `${kind}_accept`, decline: `${kind}_decline` };
+  }
+  const text = mine ? words.sent : `${capitalize(offerer)} ${words.watched}`;
+  return { id: kind, kind: 'info', text };
+}
+
 export function offerBars(game, now) {
   if (!game.started) return [];
   const state = game.state;
@@ -114,32 +124,14 @@ export function offerBars(game, now) {
   const offers = state.offers;
   const bars = [];
   if (offers.draw) {
-    if (mine && offers.draw !== mine) {
-      bars.push({
-        id: 'draw',
-        kind: 'draw',
-        text: 'Your opponent offers a draw',
-        accept: 'draw_accept',
-        decline: 'draw_decline',
-      });
-    } else {
-      const text = mine ? 'Draw offer sent' : `${capitalize(offers.draw)} offers a draw`;
-      bars.push({ id: 'draw', kind: 'info', text });
-    }
+    bars.push(offerBar('draw', offers.draw, mine, {
+      incoming: 'Your opponent offers a draw', sent: 'Draw offer sent', watched: 'offers a draw',
+    }));
   }
   if (offers.takeback) {
-    if (mine && offers.takeback !== mine) {
-      bars.push({
-        id: 'takeback',
-        kind: 'takeback',
-        text: 'Your opponent proposes a takeback',
-        accept: 'takeback_accept',
-        decline: 'takeback_decline',
-      });
-    } else {
-      const text = mine ? 'Takeback proposed' : `${capitalize(offers.takeback)} proposes a takeback`;
-      bars.push({ id: 'takeback', kind: 'info', text });
-    }
+    bars.push(offerBar('takeback', offers.takeback, mine, {
+      incoming: 'Your opponent proposes a takeback', sent: 'Takeback proposed', watched: 'proposes a takeback',
+    }));
   }
   if (mine && game.opponentGone) {
     const seconds = Math.max(0, Math.ceil((game.opponentGone.claimAt - now) / 1000));

@@ -70,15 +70,10 @@ def server(migrated_database):
         database = Path(workdir) / "browser.sqlite3"
         shutil.copyfile(migrated_database, database)
         stack = Stack(env=base_env(REDIS_URL=None, DATABASE_URL=f"sqlite:///{database}"), workdir=Path(workdir))
-        try:
+        with stack.running():
             stack.start_web()
             wait_for_http(stack.http() + "/healthz", accept={200}, timeout=60)
             yield stack
-        except BaseException:
-            print(stack.logs())
-            raise
-        finally:
-            stack.stop()
 
 
 # One Chromium for the whole run (each player still gets a fresh context). Playwright's objects

@@ -267,6 +267,17 @@ class Stack:
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.log()[-4000:]}" for p in self.processes)
 
+    @contextlib.contextmanager
+    def running(self):
+        """Stops every process on the way out, and prints their logs if the block failed."""
+        try:
+            yield self
+        except BaseException:
+            print(self.logs())
+            raise
+        finally:
+            self.stop()
+
 
 @contextlib.contextmanager
 def procfile_stack(*, redis_url: str, web_processes: int = 1, worker_env: dict[str, str] | None = None, **env: str):
@@ -280,17 +291,12 @@ def procfile_stack(*, redis_url: str, web_processes: int = 1, worker_env: dict[s
             workdir=Path(workdir),
             worker_env=dict(worker_env or {}),
         )
-        try:
+        with stack.running():
             stack.release()
             stack.start_worker()
             stack.start_webs(web_processes)
             wait_for_http(stack.http() + "/healthz", accept={200}, timeout=60)
             yield stack
-        except BaseException:
-            print(stack.logs())
-            raise
-        finally:
-            stack.stop()
 
 
 def wait_for_http(url: str, *, accept: set[int], timeout: float = 30.0) -> int:

@@ -36,7 +36,7 @@ def server(request):
     with tempfile.TemporaryDirectory() as workdir:
         env = base_env(REDIS_URL=None, DATABASE_URL=f"sqlite:///{workdir}/db.sqlite3")
         stack = Stack(env=env, workdir=Path(workdir))
-        try:
+        with stack.running():
             if request.param == "procfile web":
                 stack.release()
                 stack.start_web()
@@ -46,11 +46,6 @@ def server(request):
                 stack.ports.append(port)
             wait_for_http(stack.http() + "/healthz", accept={200}, timeout=120)
             yield stack
-        except BaseException:
-            print(stack.logs())
-            raise
-        finally:
-            stack.stop()
 
 
 def test_both_launch_lines_give_daphne_the_same_limits():
