@@ -21,6 +21,9 @@ from engine.wire import encode_json
 INTENT_QUEUE_LIMIT = 64
 # Events kept per game for reconnecting clients (?v=): 6.4 s of Snake at 10 Hz.
 HISTORY_LIMIT = 64
+# A finished game stays this long so late and reconnecting clients still get its gameEnd, and
+# players can chat and agree on a rematch.
+RETAIN_ENDED_SECONDS = 120.0
 # A game quiet this long since its last event announces its head (latest released version),
 # and repeats it while quiet: a socket that lost an event sees the gap and resyncs.
 HEAD_AFTER_QUIET_SECONDS = 0.5

@@ -22,7 +22,7 @@ from typing import ClassVar, Protocol
 from engine.deadlines import Deadlines
 from engine.engine_stats import EngineStats
 from engine.ids import new_game_id
-from engine.live_game import LiveGame
+from engine.live_game import RETAIN_ENDED_SECONDS, LiveGame
 from engine.orphans import ORPHAN_HEAD, Orphans
 from engine.outbox import Outbox, Send
 from engine.presence import Flip, PresenceBook
@@ -33,9 +33,6 @@ logger = logging.getLogger("kogame.engine")
 
 # The whole inbox (all games); overflow drops the incoming message and counts it.
 INBOX_LIMIT = 100_000
-# A finished game stays this long so late and reconnecting clients still get its gameEnd, and
-# players can chat and agree on a rematch.
-RETAIN_ENDED_SECONDS = 120.0
 # Longest the loop sleeps without looking at the inbox.
 IDLE_WAIT_SECONDS = 0.25
 # How far the versions of a game resumed after a restart jump past its last saved version.

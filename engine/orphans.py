@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.live_game import RETAIN_ENDED_SECONDS
 from engine.sessions import Outcome
 from engine.wire import encode_json, end_event
 
@@ -13,8 +14,6 @@ from engine.wire import encode_json, end_event
 ORPHAN_HEAD = 2**52
 # Announced once a second for this long: a socket that missed one announcement gets the next.
 ORPHAN_ANNOUNCE_SECONDS = 5.0
-# Kept as long as ended games are (loop.RETAIN_ENDED_SECONDS); then the database answers.
-ORPHAN_RETAIN_SECONDS = 120.0
 
 
 @dataclass
@@ -38,7 +37,8 @@ class Orphans:
         return [seen + 1, encode_json({**orphan.end, "v": seen + 1})]
 
     def to_announce(self, now: float) -> list[str]:
-        """The orphans to announce now; forgets those kept long enough."""
-        for game_id in [game_id for game_id, orphan in self._games.items() if now - orphan.since > ORPHAN_RETAIN_SECONDS]:
+        """The orphans to announce now; forgets those kept as long as ended games (then the
+        database answers for them)."""
+        for game_id in [game_id for game_id, orphan in self._games.items() if now - orphan.since > RETAIN_ENDED_SECONDS]:
             del self._games[game_id]
         return [game_id for game_id, orphan in self._games.items() if now - orphan.since <= ORPHAN_ANNOUNCE_SECONDS]

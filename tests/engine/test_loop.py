@@ -5,8 +5,14 @@ import threading
 
 import pytest
 
-from engine.live_game import HEAD_AFTER_QUIET_SECONDS, HEAD_REPEAT_SECONDS, HISTORY_LIMIT, INTENT_QUEUE_LIMIT
-from engine.loop import RETAIN_ENDED_SECONDS, GameEngine
+from engine.live_game import (
+    HEAD_AFTER_QUIET_SECONDS,
+    HEAD_REPEAT_SECONDS,
+    HISTORY_LIMIT,
+    INTENT_QUEUE_LIMIT,
+    RETAIN_ENDED_SECONDS,
+)
+from engine.loop import GameEngine
 from engine.orphans import ORPHAN_HEAD
 from engine.sessions import Event, IntentRefused, NewGame, Outcome
 from engine.wire import spectators_group_name
