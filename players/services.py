@@ -71,6 +71,12 @@ def web_process_lease_renew(*, process_id: str) -> WebProcessLease:
 
 
 @transaction.atomic
+def web_process_lease_end(*, process_id: str) -> None:
+    """A web process that stops gives up its lease, and with it its queue seats."""
+    WebProcessLease.objects.filter(id=process_id).delete()
+
+
+@transaction.atomic
 def web_process_leases_expire() -> int:
     """Removes the leases of web processes that stopped renewing them, and with them their seats."""
     _, by_model = WebProcessLease.objects.filter(expires_at__lt=timezone.now()).delete()

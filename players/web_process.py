@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import uuid
 from collections import Counter
 
@@ -24,6 +25,8 @@ logger = logging.getLogger("kogame.players")
 # The engine drops a process's sockets after three missed reports (engine.presence); the queue
 # lease lasts as long (services.WEB_PROCESS_LEASE_SECONDS).
 REPORT_SECONDS = 2.0
+# How long a stopping web process may spend saying goodbye before Daphne goes on stopping.
+LEAVE_SECONDS = 2.0
 
 
 class WebProcess:
@@ -34,6 +37,7 @@ class WebProcess:
         self.player_sockets: Counter[tuple[str, str]] = Counter()
         self._reporter: asyncio.Task | None = None
         self._reporter_loop: asyncio.AbstractEventLoop | None = None
+        self._leave_registered = False
 
     def ensure_reporting(self) -> None:
         """Starts the periodic report on this server's loop (once per loop)."""
@@ -42,6 +46,31 @@ class WebProcess:
             return
         self._reporter_loop = loop
         self._reporter = loop.create_task(self._report_forever())
+        self._leave_when_daphne_stops()
+
+    def _leave_when_daphne_stops(self) -> None:
+        """On SIGTERM Daphne cancels every consumer without running its disconnect handler: say
+        goodbye first, so this process's players count as gone and its queue seats vanish at
+        once rather than when its lease runs out (which still covers kill -9)."""
+        if "twisted.internet.reactor" not in sys.modules or self._leave_registered:
+            return  # not under Daphne (tests, management commands), or already registered
+        from twisted.internet import defer, reactor
+
+        self._leave_registered = True
+        reactor.addSystemEventTrigger(
+            "before", "shutdown", lambda: defer.Deferred.fromFuture(asyncio.ensure_future(self.leave()))
+        )
+
+    async def leave(self) -> None:
+        """Reports no sockets and gives up the lease (and with it this process's queue seats)."""
+        self.player_sockets.clear()
+        self.seq += 1
+        try:
+            async with asyncio.timeout(LEAVE_SECONDS):
+                await send_to_engine({"type": "engine.presence_report", "process": self.id, "seq": self.seq, "sockets": []})
+                await database_sync_to_async(services.web_process_lease_end)(process_id=self.id)
+        except Exception:
+            logger.exception("could not say goodbye for this web process; its lease will run out")
 
     async def player_socket(self, *, game_id: str, username: str, connected: bool) -> None:
         """A player's socket of `game_id` opened or closed in this process."""

@@ -317,6 +317,8 @@ class TestWebProcessFaults:
         kill_web.terminate(signal.SIGKILL)
         await asyncio.to_thread(term_web.terminate, signal.SIGTERM)
         assert not any(m["type"] == "match_found" for s in ghost_sockets for m in s.messages)
+        # A web process stopped by SIGTERM gives its lease up on the way out: its seat is gone now.
+        assert live_seats(stack, [ghosts[0].username]) == 0
         # The dead processes' leases run out (a matcher then drops their seats).
         try:
             await eventually(
@@ -377,6 +379,8 @@ class TestWebProcessFaults:
             )
             gone_after[table.game_id] = time.monotonic() - killed_at
         print(f"presence false after (SIGTERM, SIGKILL): {list(gone_after.values())} s")
+        # SIGTERM says goodbye at once; kill -9 waits for the engine to miss its reports.
+        assert gone_after[by_term.game_id] < 2
         # The claim waits for the rule's 30 s: asked now, it is refused as too early (not because
         # white still counts as connected).
         for table in (by_term, by_kill):
