@@ -213,8 +213,17 @@ class GameEngine(threading.Thread):
     def _fail(self, game: LiveGame, now: float, during: str) -> None:
         # One game's bug must not stop the others: end it with a reason players can read.
         logger.exception("game %s failed during %s; ending it", game.game_id, during)
+        self._abort(game, now)
+
+    def _abort(self, game: LiveGame, now: float) -> None:
         self.stats.failed_games += 1
-        self._end(game, now, Outcome(status="aborted", reason="engine_error", winner=None))
+        try:
+            outcome = game.session.abort("engine_error", now)
+        except Exception:
+            # The session that failed may fail again: end the game without it.
+            logger.exception("game %s could not be aborted cleanly", game.game_id)
+            outcome = Outcome(status="aborted", reason="engine_error", winner=None)
+        self._end(game, now, outcome)
 
     def _emit(self, game: LiveGame, effect: Event) -> None:
         event, record = effect.body, effect.record
@@ -260,8 +269,7 @@ class GameEngine(threading.Thread):
         self._publish(game, game.confirm(message["v"], now))
         if not message["saved"] and game.ended_at is None:
             logger.error("game %s: the store could not save event %d; ending the game", game.game_id, message["v"])
-            self.stats.failed_games += 1
-            self._end(game, now, Outcome(status="aborted", reason="engine_error", winner=None))
+            self._abort(game, now)
 
     def _spawn(self, new: NewGame) -> str:
         game_id = new_game_id()

@@ -84,6 +84,10 @@ class GameSession(Protocol):
     def outcome(self) -> Outcome | None:
         """How the game ended, or None while it goes on."""
 
+    def abort(self, reason: str, now: float) -> Outcome:
+        """The engine ends the game itself (its code or a save failed): stop what runs, and say
+        how it ended."""
+
 
 # An arena player whose last socket left keeps their snake this long: a network blip or a page
 # reload must not throw them out.
@@ -141,6 +145,9 @@ class SnakeSession:
             winner_username=result["winner"],
             scores=result["scores"],
         )
+
+    def abort(self, reason: str, now: float) -> Outcome:
+        return Outcome(status="aborted", reason=reason, winner=None)
 
 
 class ChessSession:
@@ -236,6 +243,11 @@ class ChessSession:
             winner_username=winner_username,
             final_clock=result["clock"],
         )
+
+    def abort(self, reason: str, now: float) -> Outcome:
+        chess_game.abort(self.game, reason, now)
+        final = self.game.final_clock
+        return Outcome(status="aborted", reason=reason, winner=None, final_clock=dict(final) if final else None)
 
 
 SessionFactory = Callable[..., GameSession]

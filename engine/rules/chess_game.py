@@ -500,6 +500,12 @@ def _time_forfeit(game: ChessGame, flagged: str, now: float) -> dict:
     return _end(game, winner, "timeout", now)
 
 
+def abort(game: ChessGame, reason: str, now: float) -> None:
+    """The server ends the game itself (for example its code failed): the clocks stop here."""
+    if game.status == "started":
+        _end(game, None, reason, now, status="aborted")
+
+
 def _end(
     game: ChessGame, winner: str | None, reason: str, now: float, *, status: str | None = None
 ) -> dict:

@@ -178,3 +178,24 @@ def test_a_resumed_game_numbers_its_events_past_the_previous_process(engine, clo
     play(engine, "black_player", "e7e5")
     (move,) = broadcaster.group_events("c1")
     assert move["ply"] == 2 and move["v"] > 12
+
+
+def test_a_game_the_engine_ends_itself_stops_its_clocks(clock, broadcaster):
+    store = RecordingStore()
+    engine = GameEngine(broadcaster=broadcaster, store=store, clock=clock, session_factories={"chess": ChessSession})
+    start_chess(engine, tc="1+0")
+    play(engine, "white_player", "e2e4")
+    store.confirmations[0](True)
+    engine.pump()
+    clock.now += 1.0
+    play(engine, "black_player", "e7e5")
+    clock.now += 2.0
+    # The database refuses black's move: the engine ends the game as engine_error.
+    store.confirmations[1](False)
+    engine.pump()
+    end = broadcaster.group_events("c1")[-1]
+    assert (end["type"], end["status"], end["reason"]) == ("gameEnd", "aborted", "engine_error")
+    assert end["clock"]["running"] is None
+    state = engine.games["c1"].state(clock.now + 10.0)
+    assert state["status"] == "aborted" and state["clock"]["running"] is None
+    assert state["clock"]["white"] == end["clock"]["white"]

@@ -63,6 +63,9 @@ class CountingSession:
     def snapshot(self, now):
         return {"ticks": self.ticks}
 
+    def abort(self, reason, now):
+        return Outcome(status="aborted", reason=reason, winner=None)
+
     def outcome(self):
         if self.end_on_tick is not None and self.ticks >= self.end_on_tick:
             return Outcome(status="finished", reason="done", winner=self.players[0], scores={"a": 1})
