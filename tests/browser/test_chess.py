@@ -7,32 +7,20 @@ import pytest
 from playwright.async_api import expect
 
 from tests.browser.ui import (
-    chess_colors,
+    chess_pair,
     chess_status,
     click_piece,
     drag_piece,
     expect_moves,
     expect_your_move,
-    queue_for_chess,
-    same_game,
     square,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
 
-async def paired(players, tc):
-    """Two guests queue from the lobby for `tc`; returns (white's page, black's page)."""
-    first = await players.open()
-    second = await players.open()
-    await queue_for_chess(first, tc)
-    await queue_for_chess(second, tc, waits=False)
-    await same_game(first, second)
-    return await chess_colors(first, second)
-
-
 async def test_checkmate_by_drag_and_by_clicks_with_a_promotion_and_a_premove(players):
-    white, black = await paired(players, "3+2")
+    white, black = await chess_pair(players, "3+2")
     for page in (white, black):
         await expect(page.locator("[data-tc-label]")).to_contain_text("3+2")
         await expect(page.locator("[data-player-strip='bottom'] [data-you]")).to_be_visible()
@@ -97,7 +85,7 @@ async def test_checkmate_by_drag_and_by_clicks_with_a_promotion_and_a_premove(pl
 
 
 async def test_a_flag_falls_with_nobody_clicking(players):
-    white, black = await paired(players, "0.25+0")
+    white, black = await chess_pair(players, "0.25+0")
     await expect(white.locator("[data-tc-label]")).to_contain_text("¼+0")
     await expect_your_move(white)
     await click_piece(white, "e2", "e4")

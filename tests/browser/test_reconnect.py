@@ -4,13 +4,11 @@ import pytest
 from playwright.async_api import expect
 
 from tests.browser.ui import (
-    chess_colors,
+    chess_pair,
     click_piece,
     drag_piece,
     expect_moves,
     expect_your_move,
-    queue_for_chess,
-    same_game,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
@@ -18,12 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
 async def test_a_dropped_connection_shows_reconnecting_and_recovers(players, proxy):
     # Both players reach the server only through the proxy the test can cut.
-    first = await players.open(base_url=proxy.url)
-    second = await players.open(base_url=proxy.url)
-    await queue_for_chess(first, "3+2")
-    await queue_for_chess(second, "3+2", waits=False)
-    await same_game(first, second)
-    white, black = await chess_colors(first, second)
+    white, black = await chess_pair(players, "3+2", base_url=proxy.url)
 
     await expect_your_move(white)
     await click_piece(white, "e2", "e4")

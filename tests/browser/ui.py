@@ -67,6 +67,16 @@ def move_list(page: Page) -> Locator:
     return page.locator("[data-moves] .chess-move:not(.chess-move-empty)")
 
 
+async def chess_pair(players, tc: str, *, base_url: str | None = None) -> tuple[Page, Page]:
+    """Two guests queue from the lobby for `tc`; returns (white's page, black's page)."""
+    first = await players.open(base_url=base_url)
+    second = await players.open(base_url=base_url)
+    await queue_for_chess(first, tc)
+    await queue_for_chess(second, tc, waits=False)
+    await same_game(first, second)
+    return await chess_colors(first, second)
+
+
 async def chess_colors(first: Page, second: Page) -> tuple[Page, Page]:
     """(white's page, black's page), from what each page says its player plays."""
     for page in (first, second):
