@@ -25,7 +25,7 @@ group send per game to the counting broadcaster). It is timed with time.perf_cou
 real engine; its collections and pauses during the timed iterations are reported (gc.callbacks).
 
 An optional second pass (--breakdown-iterations, 0 to skip) wraps, in this process only,
-`engine.rules.snake.step`, `engine.rules.snake.render`, the engine's event encoder
+`engine.games.snake.rules.step`, `engine.games.snake.rules.render`, the engine's event encoder
 (`engine.wire.encode_json` as `engine.live_game` calls it), and the
 engine's `handle` / `flush` with timers, and reports the share of each in the iteration. The
 wrappers add about a microsecond per call, so that pass is reported apart from the clean
@@ -56,8 +56,8 @@ import sys
 import time
 from collections import defaultdict
 
+import engine.games.snake.rules as snake_rules
 import engine.live_game as live_game_module
-import engine.rules.snake as snake_rules
 from engine.loop import GameEngine
 
 PLAYERS_PER_GAME = 4
@@ -87,7 +87,7 @@ class NullStore:
     def game_ended(self, game_id, outcome, last_v) -> None:
         pass
 
-    def persist(self, game_id, record, on_done) -> None:
+    def persist(self, game_id, record, v, on_done) -> None:
         on_done(True)
 
 
@@ -124,7 +124,7 @@ class Bench:
                     "game_id": game_id,
                     "kind": "snake",
                     "mode": "arena",
-                    "players": [],
+                    "seats": [],
                     "settings": {"arena": True, "countdown_ticks": 0},
                     "seed": 1_000 + i,
                 }

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 
 from engine.games.snake.bots import LEVELS, choose_direction, random_direction
-from engine.rules.snake import SnakeConfig, SnakeState, new_game, step
+from engine.games.snake.rules import SnakeConfig, SnakeState, new_game, step
 
 Strategy = Callable[[SnakeState, str, random.Random], "str | None"]
 

@@ -11,7 +11,7 @@ class GamePlayerInline(admin.TabularInline):
 
 @admin.register(Game)
 class GameAdmin(admin.ModelAdmin):
-    list_display = ("id", "kind", "mode", "status", "reason", "winner", "created_at", "ended_at")
+    list_display = ("id", "kind", "mode", "status", "reason", "created_at", "ended_at")
     list_filter = ("kind", "mode", "status")
     search_fields = ("id", "seats__user__username")
     readonly_fields = ("id", "seed", "created_at")

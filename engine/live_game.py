@@ -13,8 +13,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from engine.sessions import GameSession, Outcome
-from engine.wire import encode_json
+from engine.games.effects import GameSession, Outcome
+from engine.wire import encode_json, game_state_message, result_of
 
 # Per-game queue of intents waiting for the next tick. When full the OLDEST intent is dropped:
 # the newest input is what the player means now. Socket rate limits keep real players far below it.
@@ -105,16 +105,13 @@ class LiveGame:
         return [[self.v, encode_json(self.state(now))]]
 
     def state(self, now: float) -> dict:
-        state = {
-            "type": "gameState",
-            "v": self.v,
-            "game": self.session.kind,
-            "game_id": self.game_id,
-            "mode": self.mode,
-            **self.session.snapshot(now),
-            # After the snapshot: an outcome the loop imposed (engine_error) overrides the rules' view.
-            "status": self.outcome.status if self.outcome else "started",
-        }
-        if self.outcome is not None:
-            state["result"] = {"reason": self.outcome.reason, "winner": self.outcome.winner, "scores": self.outcome.scores}
-        return state
+        # The outcome the loop holds overrides the rules' view: it may have imposed one (engine_error).
+        return game_state_message(
+            v=self.v,
+            kind=self.session.kind,
+            game_id=self.game_id,
+            mode=self.mode,
+            status=self.outcome.status if self.outcome else "started",
+            result=result_of(self.outcome) if self.outcome else None,
+            body=self.session.snapshot(now),
+        )

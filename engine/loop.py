@@ -21,12 +21,24 @@ from typing import ClassVar, Protocol
 
 from engine.deadlines import Deadlines
 from engine.engine_stats import EngineStats
+from engine.games import KINDS
+from engine.games.effects import (
+    BotTurn,
+    Effect,
+    Event,
+    GameCreated,
+    GameSession,
+    IntentRefused,
+    NewGame,
+    Outcome,
+    Record,
+    seats_from_message,
+)
 from engine.ids import new_game_id
 from engine.live_game import RETAIN_ENDED_SECONDS, LiveGame
 from engine.orphans import ORPHAN_HEAD, Orphans
 from engine.outbox import Outbox, Send
 from engine.presence import Flip, PresenceBook
-from engine.sessions import SESSION_FACTORIES, Event, IntentRefused, NewGame, Outcome, SessionFactory
 from engine.wire import end_event, error_message, spectator_chat_message, spectators_group_name, sync_message
 
 logger = logging.getLogger("kogame.engine")
@@ -52,8 +64,14 @@ class Broadcaster(Protocol):
 class ResultStore(Protocol):
     def game_ended(self, game_id: str, outcome: Outcome, last_v: int) -> None: ...
 
-    def persist(self, game_id: str, record: dict, on_done: Callable[[bool], None]) -> None:
-        """Saves `record` durably, then calls on_done(saved) from any thread."""
+    def persist(self, game_id: str, record: Record, v: int, on_done: Callable[[bool], None]) -> None:
+        """Saves `record` (of the event numbered `v`) durably, then calls on_done(saved) from any thread."""
+
+
+class BotRunner(Protocol):
+    def request(self, *, game_id: str, seat: str, level: str, fen: str, ply: int, remaining_ms: int, increment_ms: int) -> None:
+        """Has a bot choose a move off the engine thread; its answer comes back as an
+        engine.bot_move message. Never blocks."""
 
 
 class HeartbeatSink(Protocol):
@@ -69,14 +87,16 @@ class GameEngine(threading.Thread):
         store: ResultStore,
         heartbeat: HeartbeatSink | None = None,
         clock: Callable[[], float] = time.monotonic,
-        session_factories: dict[str, SessionFactory] | None = None,
+        bots: BotRunner | None = None,
+        session_factories: dict[str, Callable[..., GameSession]] | None = None,
     ) -> None:
         super().__init__(name="kogame-engine", daemon=True)
         self.broadcaster = broadcaster
         self.store = store
         self.heartbeat = heartbeat
         self.clock = clock
-        self.session_factories = session_factories if session_factories is not None else SESSION_FACTORIES
+        self.bots = bots
+        self.session_factories = session_factories or {name: kind.session for name, kind in KINDS.items()}
         self.games: dict[str, LiveGame] = {}
         self.orphans = Orphans()
         self.presence = PresenceBook()
@@ -225,22 +245,36 @@ class GameEngine(threading.Thread):
             outcome = Outcome(status="aborted", reason="engine_error", winner=None)
         self._end(game, now, outcome)
 
-    def _emit(self, game: LiveGame, effect: Event) -> None:
+    def _emit(self, game: LiveGame, effect: Effect) -> None:
+        if isinstance(effect, BotTurn):
+            self._ask_bot(game, effect)
+            return
         event, record = effect.body, effect.record
         if effect.new_game is not None:
             new = effect.new_game
             event["game_id"] = self._spawn(new)
-            record = {
-                "op": "create_game",
-                "game_id": event["game_id"],
-                "kind": new.kind,
-                "players": new.players,
-                "settings": new.settings,
-            }
+            record = GameCreated(game_id=event["game_id"], kind=new.kind, seats=new.seats, settings=new.settings)
         released = game.add_event(event, durable=record is not None, now=self.clock())
         if record is not None:
-            self.store.persist(game.game_id, {**record, "v": game.v}, self._confirmation(game.game_id, game.v))
+            self.store.persist(game.game_id, record, game.v, self._confirmation(game.game_id, game.v))
         self._publish(game, released)
+
+    def _ask_bot(self, game: LiveGame, turn: BotTurn) -> None:
+        if self.bots is None:
+            logger.error("game %s has a bot to move and this engine runs no bots", game.game_id)
+            return
+        try:
+            self.bots.request(
+                game_id=game.game_id,
+                seat=turn.seat,
+                level=turn.level,
+                fen=turn.fen,
+                ply=turn.ply,
+                remaining_ms=turn.remaining_ms,
+                increment_ms=turn.increment_ms,
+            )
+        except Exception:
+            logger.exception("game %s: could not ask bot %s to move", game.game_id, turn.seat)
 
     def _publish(self, game: LiveGame, released: list[tuple[int, str]]) -> None:
         for v, text in released:
@@ -273,7 +307,8 @@ class GameEngine(threading.Thread):
 
     def _spawn(self, new: NewGame) -> str:
         game_id = new_game_id()
-        start = {"game_id": game_id, "seed": random.getrandbits(48), "mode": "match", "kind": new.kind, "players": new.players}
+        seats = [seat.to_message() for seat in new.seats]
+        start = {"game_id": game_id, "seed": random.getrandbits(48), "mode": "match", "kind": new.kind, "seats": seats}
         self._start_game({**start, "settings": new.settings})
         return game_id
 
@@ -314,9 +349,8 @@ class GameEngine(threading.Thread):
         factory = self.session_factories[message["kind"]]
         resume = {"saved_moves": message["saved_moves"]} if message.get("saved_moves") else {}
         now = self.clock()
-        session = factory(
-            players=list(message["players"]), settings=dict(message["settings"]), seed=int(message["seed"]), now=now, **resume
-        )
+        seats = seats_from_message(list(message["seats"]))
+        session = factory(seats=seats, settings=dict(message["settings"]), seed=int(message["seed"]), now=now, **resume)
         game = LiveGame(game_id=game_id, session=session, mode=message.get("mode", "match"), deadline=now + session.period)
         if message.get("resume_after_v"):
             # Events of the previous engine process went up to an unknown version past the last
@@ -324,7 +358,7 @@ class GameEngine(threading.Thread):
             game.v = message["resume_after_v"] + RESUME_VERSION_GAP
         self.games[game_id] = game
         self._schedule(game, game.deadline)
-        logger.info("game %s (%s) started with %d player(s)", game_id, session.kind, len(message["players"]))
+        logger.info("game %s (%s) started with %d seat(s)", game_id, session.kind, len(seats))
 
     def _game_of(self, message: dict) -> LiveGame | None:
         game_id = message.get("game_id")
@@ -372,6 +406,21 @@ class GameEngine(threading.Thread):
             game.dropped_intents += 1
             self.stats.dropped_intents += 1
         game.intents.append((username, intent))
+
+    def _bot_move(self, message: dict) -> None:
+        """A bot's move, chosen off this thread for the position at `ply`."""
+        game = self._game_of(message)
+        if game is None or game.ended_at is not None:
+            return
+        now = self.clock()
+        try:
+            effects = game.session.bot_move(str(message["seat"]), int(message["ply"]), str(message["uci"]), now)
+        except Exception:
+            self._fail(game, now, f"bot move by {message.get('seat')}")
+            return
+        for effect in effects:
+            self._emit(game, effect)
+        self._check_end(game, now)
 
     def _presence(self, message: dict) -> None:
         """One player socket opened or closed in a web process."""
@@ -425,6 +474,7 @@ class GameEngine(threading.Thread):
         "engine.intent": _intent,
         "engine.sync": _sync,
         "engine.persisted": _persisted,
+        "engine.bot_move": _bot_move,
         "engine.presence": _presence,
         "engine.presence_report": _presence_report,
         "engine.orphaned": _orphaned,

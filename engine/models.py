@@ -1,6 +1,7 @@
 from django.conf import settings as django_settings
 from django.db import models
 
+from engine.games.effects import Seat
 from engine.ids import new_game_id
 
 
@@ -30,9 +31,6 @@ class Game(models.Model):
     reason = models.CharField(max_length=32, blank=True)
     settings = models.JSONField(default=dict, blank=True)
     seed = models.BigIntegerField()
-    winner = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="games_won"
-    )
     # Final scores and the last event version, so a finished game can be shown without the engine.
     result = models.JSONField(null=True, blank=True)
     # Chess: each side's remaining ms when the game ended (0 for a flagged side). Null while the
@@ -67,20 +65,45 @@ class Game(models.Model):
 
 
 class GamePlayer(models.Model):
+    """A seat at a game: a person, or a bot of some level (never both)."""
+
+    class BotLevel(models.TextChoices):
+        EASY = "easy"
+        MEDIUM = "medium"
+        HARD = "hard"
+
     game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="seats")
-    user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="game_seats")
+    user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="game_seats"
+    )
+    bot_level = models.CharField(max_length=8, choices=BotLevel.choices, blank=True)
     slot = models.PositiveSmallIntegerField()
     score = models.IntegerField(null=True, blank=True)
+    is_winner = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["slot"]
         constraints = [
             models.UniqueConstraint(fields=["game", "user"], name="one_seat_per_user_and_game"),
             models.UniqueConstraint(fields=["game", "slot"], name="one_user_per_slot"),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, bot_level="") | models.Q(user__isnull=True) & ~models.Q(bot_level=""),
+                name="seat_is_a_person_or_a_bot",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.game_id}"
+        return f"{self.name} in {self.game_id}"
+
+    @property
+    def seat(self) -> Seat:
+        if self.bot_level:
+            return Seat.robot(self.slot, self.bot_level)
+        return Seat.person(self.slot, self.user.username)  # type: ignore[union-attr]  # a person's seat has a user
+
+    @property
+    def name(self) -> str:
+        return self.seat.name
 
 
 class ChessMove(models.Model):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.games.effects import Outcome
 from engine.live_game import RETAIN_ENDED_SECONDS
-from engine.sessions import Outcome
 from engine.wire import encode_json, end_event
 
 # Above any version a live game reaches: an orphan's announced head is ahead of every socket.

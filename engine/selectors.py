@@ -9,8 +9,11 @@ import chess
 import chess.pgn
 from django.conf import settings
 
+from engine.games import KINDS
+from engine.games.chess.clock import TimeControl
+from engine.games.effects import Seat
 from engine.models import Game
-from engine.rules.chess_clock import TimeControl
+from engine.wire import game_state_message
 
 PGN_RESULTS = {"white_wins": "1-0", "black_wins": "0-1", "draw": "1/2-1/2"}
 PGN_TERMINATIONS = {"timeout": "Time forfeit", "abandoned": "Abandoned", "aborted": "Abandoned"}
@@ -24,11 +27,11 @@ def game_get(*, game_id: str) -> Game | None:
     return Game.objects.filter(pk=game_id).first()
 
 
-def game_usernames(*, game: Game) -> list[str]:
-    return list(game.seats.order_by("slot").values_list("user__username", flat=True))
+def game_seats(*, game: Game) -> list[Seat]:
+    return [seat.seat for seat in game.seats.select_related("user").order_by("slot")]
 
 
-def _chess_summary(game: Game, usernames: list[str]) -> dict:
+def _chess_summary(game: Game, seats: list[Seat]) -> dict:
     moves = list(game.chess_moves.order_by("ply"))
     starting_ms = TimeControl.parse(game.settings["tc"]).starting_ms
     last = moves[-1] if moves else None
@@ -37,10 +40,11 @@ def _chess_summary(game: Game, usernames: list[str]) -> dict:
     else:
         # Live, or ended without final clocks saved (older games, engine errors).
         clock = {"white": last.white_ms if last else starting_ms, "black": last.black_ms if last else starting_ms}
+    white, black = seats
     return {
         "tc": game.settings["tc"],
-        "white": {"username": usernames[0]},
-        "black": {"username": usernames[1]},
+        "white": {"username": white.name, "bot": white.bot},
+        "black": {"username": black.name, "bot": black.bot},
         "moves": [move.uci for move in moves],
         "sans": [move.san for move in moves],
         "clock": clock,
@@ -50,23 +54,34 @@ def _chess_summary(game: Game, usernames: list[str]) -> dict:
 
 
 def game_summary(*, game: Game) -> dict:
-    seats = list(game.seats.select_related("user").order_by("slot"))
+    rows = list(game.seats.select_related("user").order_by("slot"))
+    seats = [row.seat for row in rows]
+    winners = [row.slot for row in rows if row.is_winner]
     summary = {
         "id": game.id,
         "game": game.kind,
         "mode": game.mode,
         "status": game.status,
         "reason": game.reason or None,
-        "winner": game.winner.username if game.winner_id else None,  # type: ignore[union-attr]  # winner_id set: a winner
-        "players": [{"username": seat.user.username, "score": seat.score} for seat in seats],
+        "winner": seats[winners[0]].name if winners else None,
+        "winner_seats": winners,
+        "players": [{"username": seat.name, "bot": seat.bot, "score": row.score} for seat, row in zip(seats, rows, strict=True)],
         "settings": game.settings,
         "result": game.result,
         "created_at": game.created_at.isoformat(),
         "ended_at": game.ended_at.isoformat() if game.ended_at else None,
     }
     if game.kind == Game.Kind.CHESS:
-        summary.update(_chess_summary(game, [seat.user.username for seat in seats]))
+        summary.update(_chess_summary(game, seats))
     return summary
+
+
+def _winner_as_in_game_end(game: Game, seats: list[Seat], winners: list[int]) -> str | None:
+    if not winners:
+        return None
+    if game.kind == Game.Kind.CHESS:
+        return ("white", "black")[winners[0]]
+    return seats[winners[0]].name
 
 
 def _clock_comment(ms: int) -> str:
@@ -76,15 +91,15 @@ def _clock_comment(ms: int) -> str:
 
 def game_pgn(*, game: Game) -> str:
     """The PGN of a chess game as stored so far: standard tags, the result, a %clk per move."""
-    usernames = game_usernames(game=game)
+    white, black = game_seats(game=game)
     tc = TimeControl.parse(game.settings["tc"])
     pgn = chess.pgn.Game()
     pgn.headers["Event"] = "Kogame casual game"
     pgn.headers["Site"] = "Kogame"
     pgn.headers["Date"] = game.created_at.strftime("%Y.%m.%d")
     pgn.headers["Round"] = "-"
-    pgn.headers["White"] = usernames[0]
-    pgn.headers["Black"] = usernames[1]
+    pgn.headers["White"] = white.name
+    pgn.headers["Black"] = black.name
     pgn.headers["Result"] = PGN_RESULTS.get(game.status, "*")
     pgn.headers["UTCDate"] = game.created_at.strftime("%Y.%m.%d")
     pgn.headers["UTCTime"] = game.created_at.strftime("%H:%M:%S")
@@ -106,7 +121,7 @@ def games_live(*, limit: int = 50) -> list[dict]:
             "id": game.id,
             "game": game.kind,
             "mode": game.mode,
-            "players": [seat.user.username for seat in game.seats.all()],
+            "players": [seat.name for seat in game.seats.all()],
             "created_at": game.created_at.isoformat(),
         }
         for game in games
@@ -114,45 +129,27 @@ def games_live(*, limit: int = 50) -> list[dict]:
 
 
 def finished_game_state(*, game: Game) -> dict:
-    """The gameState of a game the engine no longer holds, from what the database kept."""
-    summary = game_summary(game=game)
-    result = game.result or {}
-    state = {
-        "type": "gameState",
-        "v": result.get("last_v", 0),
-        "game": game.kind,
-        "game_id": game.id,
-        "mode": game.mode,
-        "status": game.status,
-        "players": summary["players"],
-        "result": {"reason": summary["reason"], "winner": summary["winner"], "scores": result.get("scores", {})},
-        "settings": game.settings,
+    """The gameState of a game the engine no longer holds, from what the database kept, built by
+    its kind's one state builder."""
+    rows = list(game.seats.select_related("user").order_by("slot"))
+    seats = [row.seat for row in rows]
+    winners = [row.slot for row in rows if row.is_winner]
+    saved = game.result or {}
+    result = {
+        "reason": game.reason or None,
+        "winner": _winner_as_in_game_end(game, seats, winners),
+        "winner_seats": winners,
+        "scores": saved.get("scores", {}),
     }
-    if game.kind == Game.Kind.CHESS:
-        board = chess.Board()
-        for uci in summary["moves"]:
-            board.push_uci(uci)
-        # In chess the winner is a colour, as in gameEnd.
-        colours = {summary["white"]["username"]: "white", summary["black"]["username"]: "black"}
-        state["result"]["winner"] = colours.get(summary["winner"])
-        state.update(
-            {
-                "fen": board.fen(),
-                "moves": summary["moves"],
-                "sans": summary["sans"],
-                "white": summary["white"],
-                "black": summary["black"],
-                "turn": "white" if board.turn == chess.WHITE else "black",
-                "reason": summary["reason"],
-                "clock": {**summary["clock"], "running": None},
-                "clock_history": summary["clock_history"],
-                "tc": summary["tc"],
-                "ply": len(summary["moves"]),
-                "legal_moves": [],
-                "last_move": summary["moves"][-1] if summary["moves"] else None,
-            }
-        )
-    return state
+    return game_state_message(
+        v=saved.get("last_v", 0),
+        kind=game.kind,
+        game_id=game.id,
+        mode=game.mode,
+        status=game.status,
+        result=result,
+        body=KINDS[game.kind].finished_state(game, seats),
+    )
 
 
 def engine_health() -> tuple[bool, dict]:

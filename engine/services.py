@@ -10,22 +10,15 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from engine.games import KINDS
+from engine.games.chess.records import MoveMade, MovesTakenBack
+from engine.games.effects import GameCreated, Record, Seat
 from engine.models import ChessMove, Game, GamePlayer
-from engine.rules.chess_clock import TimeControl
-from engine.rules.snake import SnakeConfig
 
 if TYPE_CHECKING:
     from players.models import User  # AUTH_USER_MODEL
 else:
     User = get_user_model()
-
-
-def _clean_settings(kind: str, mode: str, settings: dict) -> dict:
-    if kind == Game.Kind.SNAKE:
-        return SnakeConfig.from_settings({**settings, "arena": mode == Game.Mode.ARENA}).to_settings()
-    if set(settings) != {"tc"}:
-        raise ValueError('chess settings are exactly {"tc": "<minutes>+<increment>"}')
-    return {"tc": TimeControl.parse(settings["tc"]).label}
 
 
 @transaction.atomic
@@ -34,30 +27,47 @@ def game_create(
     kind: str,
     users: Sequence[User],
     settings: dict,
+    bots: Sequence[str] = (),
     mode: str = Game.Mode.MATCH,
     game_id: str | None = None,
 ) -> Game:
-    """Creates a game with its players in seat order (chess: white first)."""
-    game = Game(kind=kind, mode=mode, settings=_clean_settings(kind, mode, settings), seed=secrets.randbits(48))
+    """Creates a game with its seats: the users in order (chess: white first), then a bot of each
+    level in `bots`."""
+    game_kind = KINDS[kind]
+    game = Game(kind=kind, mode=mode, settings=game_kind.clean_settings(mode, settings), seed=secrets.randbits(48))
     if game_id is not None:
         game.id = game_id
+    seat_count = len(users) + len(bots)
+    if mode == Game.Mode.MATCH and not game_kind.min_seats <= seat_count <= game_kind.max_seats:
+        raise ValueError(f"a {kind} game has {game_kind.min_seats} to {game_kind.max_seats} seats, not {seat_count}")
     game.full_clean()
     game.save()
-    for slot, user in enumerate(users):
-        seat = GamePlayer(game=game, user=user, slot=slot)
+    people = [GamePlayer(game=game, user=user, slot=slot) for slot, user in enumerate(users)]
+    robots = [GamePlayer(game=game, bot_level=level, slot=len(users) + index) for index, level in enumerate(bots)]
+    for seat in people + robots:
         seat.full_clean()
         seat.save()
     return game
 
 
-def game_start_message(*, game: Game, usernames: Sequence[str]) -> dict:
-    """The engine.start_game message for a game just created."""
+def _seat_records(seats: Sequence[Seat]) -> tuple[list[User], list[str]]:
+    """A GameCreated record's seats as game_create takes them: people first, then bots."""
+    people = [seat for seat in seats if seat.bot is None]
+    robots = [seat for seat in seats if seat.bot is not None]
+    if [seat.index for seat in people + robots] != list(range(len(seats))):
+        raise ValueError("a new game's people must sit before its bots")
+    by_name = User.objects.in_bulk([seat.name for seat in people], field_name="username")
+    return [by_name[seat.name] for seat in people], [str(seat.bot) for seat in robots]
+
+
+def game_start_message(*, game: Game) -> dict:
+    """The engine.start_game message for a game just created (or resumed)."""
     return {
         "type": "engine.start_game",
         "game_id": game.id,
         "kind": game.kind,
         "mode": game.mode,
-        "players": list(usernames),
+        "seats": [seat.seat.to_message() for seat in game.seats.select_related("user")],
         "settings": game.settings,
         "seed": game.seed,
     }
@@ -81,18 +91,18 @@ def game_record_end(
     game_id: str,
     status: str,
     reason: str,
-    winner_username: str | None,
+    winner_seats: Sequence[int],
     scores: dict[str, int],
     last_v: int,
     final_clock: dict[str, int] | None = None,
 ) -> Game | None:
-    """Saves how a game ended; `final_clock` is chess' {"white": ms, "black": ms} at the end."""
+    """Saves how a game ended: `scores` by seat name, `final_clock` chess' {"white": ms, "black": ms}
+    at the end."""
     game = Game.objects.select_for_update().filter(pk=game_id).first()
     if game is None:
         return None
     game.status = status
     game.reason = reason
-    game.winner = User.objects.filter(username=winner_username).first() if winner_username else None
     game.result = {"scores": scores, "last_v": last_v}
     game.ended_at = timezone.now()
     if final_clock is not None:
@@ -100,28 +110,29 @@ def game_record_end(
     game.full_clean()
     game.save()
     for seat in game.seats.select_related("user"):
-        if seat.user.username in scores:
-            seat.score = scores[seat.user.username]
-            seat.full_clean()
-            seat.save(update_fields=["score"])
+        seat.score = scores.get(seat.name, seat.score)
+        seat.is_winner = seat.slot in winner_seats
+        seat.full_clean()
+        seat.save(update_fields=["score", "is_winner"])
     return game
 
 
 @transaction.atomic
 def games_recover_after_restart() -> list[dict]:
-    """For the games a previous engine process left live: chess games go on from their saved
-    moves (returned as engine.start_game messages); Snake games, whose boards lived only in that
-    process, end as aborted with reason "server_restart" (returned as engine.orphaned messages,
-    so the engine tells their still-connected players)."""
+    """For the games a previous engine process left live: games of a resumable kind (chess) go on
+    from their saved records (returned as engine.start_game messages); the others (Snake), whose
+    boards lived only in that process, end as aborted with reason "server_restart" (returned as
+    engine.orphaned messages, so the engine tells their still-connected players)."""
     live = Game.objects.select_for_update().filter(status=Game.Status.STARTED)
-    orphaned = list(live.exclude(kind=Game.Kind.CHESS).values_list("id", flat=True))
-    live.exclude(kind=Game.Kind.CHESS).update(status=Game.Status.ABORTED, reason="server_restart", ended_at=timezone.now())
+    resumable = [name for name, kind in KINDS.items() if kind.resumable]
+    orphaned = list(live.exclude(kind__in=resumable).values_list("id", flat=True))
+    live.exclude(kind__in=resumable).update(status=Game.Status.ABORTED, reason="server_restart", ended_at=timezone.now())
     messages = [
         {"type": "engine.orphaned", "game_id": game_id, "status": Game.Status.ABORTED.value, "reason": "server_restart"}
         for game_id in orphaned
     ]
-    for game in live.filter(kind=Game.Kind.CHESS).prefetch_related("seats__user", "chess_moves"):
-        message = game_start_message(game=game, usernames=[seat.user.username for seat in game.seats.all()])
+    for game in live.filter(kind__in=resumable).prefetch_related("chess_moves"):
+        message = game_start_message(game=game)
         saved = list(game.chess_moves.all())
         message["saved_moves"] = [[move.uci, move.white_ms, move.black_ms, move.spent_ms] for move in saved]
         message["resume_after_v"] = max((move.v for move in saved), default=0) + 1
@@ -129,29 +140,18 @@ def games_recover_after_restart() -> list[dict]:
     return messages
 
 
-def _chess_move(
-    *,
-    game_id: str,
-    ply: int,
-    uci: str,
-    san: str,
-    white_ms: int,
-    black_ms: int,
-    spent_ms: int,
-    lag_comp_ms: int,
-    v: int,
-) -> ChessMove:
+def _chess_move(*, game_id: str, record: MoveMade, v: int) -> ChessMove:
     """A validated, unsaved move: saved alone or with others in one INSERT."""
     move = ChessMove(
         game_id=game_id,
         v=v,
-        ply=ply,
-        uci=uci,
-        san=san,
-        white_ms=white_ms,
-        black_ms=black_ms,
-        spent_ms=spent_ms,
-        lag_comp_ms=lag_comp_ms,
+        ply=record.ply,
+        uci=record.uci,
+        san=record.san,
+        white_ms=record.white_ms,
+        black_ms=record.black_ms,
+        spent_ms=record.spent_ms,
+        lag_comp_ms=record.lag_comp_ms,
     )
     # The database enforces the game's foreign key and one move per ply; checking both here
     # took two extra queries per move and halved the worker's move throughput (bench/chess_latency.py).
@@ -167,32 +167,31 @@ def chess_takeback_record(*, game_id: str, ply: int) -> int:
 
 
 @transaction.atomic
-def engine_records_save(*, records: list[tuple[str, dict]]) -> None:
-    """Saves records in their order in one transaction: one commit for a whole batch, and one
-    INSERT for each run of consecutive moves."""
+def engine_records_save(*, records: list[tuple[str, Record, int]]) -> None:
+    """Saves (game id, record, event version) in their order in one transaction: one commit for a
+    whole batch, and one INSERT for each run of consecutive moves."""
     moves: list[ChessMove] = []
-    for game_id, record in records:
-        if record["op"] == "move":
-            moves.append(_chess_move(game_id=game_id, **{k: v for k, v in record.items() if k != "op"}))
+    for game_id, record, v in records:
+        if isinstance(record, MoveMade):
+            moves.append(_chess_move(game_id=game_id, record=record, v=v))
             continue
         if moves:
             ChessMove.objects.bulk_create(moves)
             moves = []
-        engine_record_save(game_id=game_id, record=record)
+        engine_record_save(game_id=game_id, record=record, v=v)
     if moves:
         ChessMove.objects.bulk_create(moves)
 
 
 @transaction.atomic
-def engine_record_save(*, game_id: str, record: dict) -> None:
-    """Saves one record an engine event depends on (see GameSession.apply)."""
-    fields = {k: v for k, v in record.items() if k not in ("op", "v")}
-    if record["op"] == "move":
-        _chess_move(game_id=game_id, v=record["v"], **fields).save()
-    elif record["op"] == "takeback":
-        chess_takeback_record(game_id=game_id, **fields)
-    elif record["op"] == "create_game":
-        users = [User.objects.get(username=name) for name in fields["players"]]
-        game_create(kind=fields["kind"], users=users, settings=fields["settings"], game_id=fields["game_id"])
+def engine_record_save(*, game_id: str, record: Record, v: int) -> None:
+    """Saves one record an engine event depends on (see engine.games.effects.Event)."""
+    if isinstance(record, MoveMade):
+        _chess_move(game_id=game_id, record=record, v=v).save()
+    elif isinstance(record, MovesTakenBack):
+        chess_takeback_record(game_id=game_id, ply=record.ply)
+    elif isinstance(record, GameCreated):
+        users, bots = _seat_records(record.seats)
+        game_create(kind=record.kind, users=users, bots=bots, settings=record.settings, game_id=record.game_id)
     else:
-        raise ValueError(f"unknown record op {record['op']!r}")
+        raise ValueError(f"unknown record {record!r}")

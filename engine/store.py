@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import close_old_connections
 
 from engine import services
-from engine.sessions import Outcome
+from engine.games.effects import Outcome, Record
 
 logger = logging.getLogger("kogame.store")
 
@@ -21,14 +21,14 @@ class DatabaseResultStore:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kogame-store")
         # Records waiting for the store thread; it saves all that wait in one transaction.
         self._lock = threading.Lock()
-        self._pending_records: list[tuple[str, dict, Callable[[bool], None]]] = []
+        self._pending_records: list[tuple[str, Record, int, Callable[[bool], None]]] = []
 
     def game_ended(self, game_id: str, outcome: Outcome, last_v: int) -> None:
         self._executor.submit(self._save_end, game_id, outcome, last_v)
 
-    def persist(self, game_id: str, record: dict, on_done: Callable[[bool], None]) -> None:
+    def persist(self, game_id: str, record: Record, v: int, on_done: Callable[[bool], None]) -> None:
         with self._lock:
-            self._pending_records.append((game_id, record, on_done))
+            self._pending_records.append((game_id, record, v, on_done))
             first = len(self._pending_records) == 1
         if first:
             self._executor.submit(self._save_pending_records)
@@ -37,20 +37,20 @@ class DatabaseResultStore:
         with self._lock:
             batch, self._pending_records = self._pending_records, []
         try:
-            self._run(services.engine_records_save, records=[(game_id, record) for game_id, record, _ in batch])
+            self._run(services.engine_records_save, records=[(game_id, record, v) for game_id, record, v, _ in batch])
             outcomes = [True] * len(batch)
         except Exception:
             # Save them one by one, so one bad record does not fail the others.
-            outcomes = [self._save_record(game_id, record) for game_id, record, _ in batch]
-        for (_, _, on_done), saved in zip(batch, outcomes, strict=True):
+            outcomes = [self._save_record(game_id, record, v) for game_id, record, v, _ in batch]
+        for (_, _, _, on_done), saved in zip(batch, outcomes, strict=True):
             on_done(saved)
 
-    def _save_record(self, game_id: str, record: dict) -> bool:
+    def _save_record(self, game_id: str, record: Record, v: int) -> bool:
         try:
-            self._run(services.engine_record_save, game_id=game_id, record=record)
+            self._run(services.engine_record_save, game_id=game_id, record=record, v=v)
             return True
         except Exception:
-            logger.exception("could not save a %s record of game %s", record.get("op"), game_id)
+            logger.exception("could not save a %s of game %s", type(record).__name__, game_id)
             return False
 
     def recover_games(self) -> list[dict]:
@@ -72,7 +72,7 @@ class DatabaseResultStore:
                 game_id=game_id,
                 status=outcome.status,
                 reason=outcome.reason,
-                winner_username=outcome.winner_username,
+                winner_seats=outcome.winner_seats,
                 scores=outcome.scores,
                 last_v=last_v,
                 final_clock=outcome.final_clock,

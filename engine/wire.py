@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from engine.sessions import Outcome
+from engine.games.effects import Outcome
 
 # One encoder for every event: json.dumps builds a new one per call when given separators.
 encode_json = json.JSONEncoder(separators=(",", ":")).encode
@@ -33,6 +33,24 @@ def end_event(outcome: Outcome) -> dict:
         # Chess: the clocks as they stopped, so no client keeps its own estimate.
         event["clock"] = {**outcome.final_clock, "running": None}
     return event
+
+
+def game_state_message(*, v: int, kind: str, game_id: str, mode: str, status: str, result: dict | None, body: dict) -> dict:
+    """gameState: the common header around a kind's state (engine/games/<kind>/state.py), for a
+    live game and a finished one alike."""
+    state = {"type": "gameState", "v": v, "game": kind, "game_id": game_id, "mode": mode, **body, "status": status}
+    if result is not None:
+        state["result"] = result
+    return state
+
+
+def result_of(outcome: Outcome) -> dict:
+    return {
+        "reason": outcome.reason,
+        "winner": outcome.winner,
+        "winner_seats": list(outcome.winner_seats),
+        "scores": outcome.scores,
+    }
 
 
 def events_message(events: list, head: int | None = None) -> dict:

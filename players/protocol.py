@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from engine.rules import chess_game
+from engine.games import KINDS
+from engine.games.intents import IntentError
 
-DIRECTIONS = frozenset({"UP", "DOWN", "LEFT", "RIGHT"})
 CHAT_MAX_CHARS = 500
 # Client messages are flat objects. The json module recurses once per level and fails near
 # Python's recursion limit (about 1,000), which a 4 KiB frame can reach.
@@ -84,10 +84,6 @@ def parse_version_param(text: str | None) -> int | None:
     return int(text)
 
 
-def _no_fields(content: dict) -> dict:
-    return {"type": content["type"]}
-
-
 # Chat is one line of text: C0 and C1 controls (newlines and tabs too), and the bidirectional
 # overrides and isolates, which can make a message display as something it is not.
 _CHAT_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -118,41 +114,18 @@ def _chat(content: dict) -> dict:
     return {"type": "chat", "message": message}
 
 
-def _direction(content: dict) -> dict:
-    direction = content.get("direction")
-    if not isinstance(direction, str) or direction not in DIRECTIONS:
-        raise BadFrame("bad_field", '"direction" must be one of UP, DOWN, LEFT, RIGHT')
-    return {"type": "direction", "direction": direction}
-
-
-UCI_PATTERN = re.compile(r"[a-h][1-8][a-h][1-8][qrbn]?")
-
-
-def _move(content: dict) -> dict:
-    uci = content.get("uci")
-    if not isinstance(uci, str) or not UCI_PATTERN.fullmatch(uci):
-        raise BadFrame("bad_field", '"uci" must be a move in UCI notation, e.g. "e2e4" or "e7e8q"')
-    return {"type": "move", "uci": uci}
-
-
-# Per game kind: the client message types and how each is cleaned into an engine intent.
-GAME_INTENTS: dict[str, dict[str, Callable[[dict], dict]]] = {
-    "snake": {"direction": _direction, "respawn": _no_fields, "chat": _chat},
-    "chess": {
-        **{intent: _no_fields for intent in chess_game.INTENTS},
-        "move": _move,
-        "chat": _chat,
-    },
-}
-
-
 def clean_game_intent(kind: str, content: dict) -> dict:
-    """The engine intent for a frame from `parse_frame`, or BadFrame."""
-    cleaners = GAME_INTENTS.get(kind, {})
-    cleaner = cleaners.get(content["type"])
+    """The engine intent for a frame from `parse_frame`, or BadFrame. Chat is every kind's; the
+    rest is the kind's own (engine/games/<kind>/intents.py)."""
+    if content["type"] == "chat":
+        return _chat(content)
+    cleaner = KINDS[kind].intents.get(content["type"])
     if cleaner is None:
         raise BadFrame("unknown_type", f"unknown message type {content['type']!r}")
-    return cleaner(content)
+    try:
+        return cleaner(content)
+    except IntentError as refused:
+        raise BadFrame(refused.code, refused.message) from None
 
 
 @dataclass

@@ -58,10 +58,10 @@ class PlayerConsumer(GuardedConsumer):
         if loaded is None:
             await self.reject(CLOSE_UNKNOWN_GAME)
             return
-        game, usernames, final_state = loaded
+        game, seats, final_state = loaded
         self.kind = game.kind
         self.mode = game.mode
-        self.is_player = game.mode == game.Mode.ARENA or self.username in usernames
+        self.is_player = game.mode == game.Mode.ARENA or any(seat.bot is None and seat.name == self.username for seat in seats)
         self.group = group_name(self.game_id)
         # The last version this client has; -1 before it has any.
         self.last_v = -1
@@ -80,7 +80,7 @@ class PlayerConsumer(GuardedConsumer):
             return
         if game.mode == game.Mode.ARENA:
             # The arena lives as long as someone visits it: (re)start it in the engine if needed.
-            await send_to_engine(game_services.game_start_message(game=game, usernames=[]))
+            await send_to_engine(await database_sync_to_async(game_services.game_start_message)(game=game))
         seen = parse_version_param(self.query_param("v"))
         if seen is not None:
             self.last_v = seen
@@ -96,7 +96,7 @@ class PlayerConsumer(GuardedConsumer):
         if game is None:
             return None
         final_state = None if game.is_live else game_selectors.finished_game_state(game=game)
-        return game, game_selectors.game_usernames(game=game), final_state
+        return game, game_selectors.game_seats(game=game), final_state
 
     async def _request_sync(self) -> None:
         """Asks the engine for what this client lacks after `last_v` (or for the full state), and

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from engine import services as game_services
-from engine.rules.chess_clock import TimeControl
+from engine.games.chess.clock import TimeControl
 from engine.runtime import send_to_engine
 from players import services
 from players.consumers.guarded import CLOSE_CANCELLED, CLOSE_MATCHED, CLOSE_UNAUTHENTICATED, GuardedConsumer
@@ -101,7 +101,7 @@ class QueueConsumer(GuardedConsumer):
             return
         game, seated = match
         # The engine hears of the game before its players do, so their first sync finds it.
-        await send_to_engine(game_services.game_start_message(game=game, usernames=[name for name, _ in seated]))
+        await send_to_engine(await database_sync_to_async(game_services.game_start_message)(game=game))
         for _, channel in seated:
             await self.channel_layer.send(channel, {"type": "queue.match_found", "game_id": game.id})
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from engine.sessions import Outcome
+from engine.games.effects import Outcome
 from engine.wire import group_name
 
 
@@ -38,14 +38,14 @@ class RecordingBroadcaster:
 class RecordingStore:
     def __init__(self) -> None:
         self.ended: list[tuple[str, Outcome, int]] = []
-        self.records: list[tuple[str, dict]] = []
+        self.records: list[tuple[str, object, int]] = []
         self.confirmations: list = []
 
     def game_ended(self, game_id, outcome, last_v):
         self.ended.append((game_id, outcome, last_v))
 
-    def persist(self, game_id, record, on_done):
-        self.records.append((game_id, record))
+    def persist(self, game_id, record, v, on_done):
+        self.records.append((game_id, record, v))
         self.confirmations.append(on_done)
 
 

@@ -5,19 +5,17 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from engine import selectors, services
+from engine.games.chess.records import MoveMade
+from engine.games.effects import Outcome
 from engine.models import Game
-from engine.sessions import Outcome
 from engine.store import DatabaseResultStore
 from players import services as player_services
 
 pytestmark = pytest.mark.django_db
 
 
-def move_record(ply: int, uci: str, white_ms: int, black_ms: int) -> dict:
-    return {
-        "op": "move", "ply": ply, "uci": uci, "san": uci, "white_ms": white_ms, "black_ms": black_ms,
-        "spent_ms": 0, "lag_comp_ms": 0, "v": ply,
-    }
+def move_record(ply: int, uci: str, white_ms: int, black_ms: int) -> MoveMade:
+    return MoveMade(ply=ply, uci=uci, san=uci, white_ms=white_ms, black_ms=black_ms, spent_ms=0, lag_comp_ms=0)
 
 
 @pytest.fixture
@@ -28,17 +26,16 @@ def game():
     records = [
         move_record(1, "e2e4", 15_000, 15_000), move_record(2, "e7e5", 15_000, 15_000), move_record(3, "g1f3", 15_000, 15_000)
     ]
-    services.engine_records_save(records=[(game.id, record) for record in records])
+    services.engine_records_save(records=[(game.id, record, record.ply) for record in records])
     return game
 
 
 def record_black_flagged(game: Game, final_clock: dict[str, int] | None) -> Game:
-    white = game.seats.get(slot=0).user
     return services.game_record_end(
         game_id=game.id,
         status="white_wins",
         reason="timeout",
-        winner_username=white.username,
+        winner_seats=[0],
         scores={},
         last_v=4,
         final_clock=final_clock,

@@ -2,16 +2,18 @@
 
 import pytest
 
+from engine.games.chess.records import MoveMade
+from engine.games.chess.session import ChessSession
+from engine.games.effects import GameCreated, Seat
 from engine.loop import GameEngine
-from engine.sessions import ChessSession
 from tests.engine.conftest import RecordingStore
 
 
 class ConfirmingStore(RecordingStore):
     """Saves at once, as a store whose database answers immediately would."""
 
-    def persist(self, game_id, record, on_done):
-        super().persist(game_id, record, on_done)
+    def persist(self, game_id, record, v, on_done):
+        super().persist(game_id, record, v, on_done)
         on_done(True)
 
 
@@ -32,7 +34,7 @@ def start_chess(engine, tc="0.25+0"):
             "game_id": "c1",
             "kind": "chess",
             "mode": "match",
-            "players": ["white_player", "black_player"],
+            "seats": [{"name": "white_player", "bot": None}, {"name": "black_player", "bot": None}],
             "settings": {"tc": tc},
             "seed": 1,
         }
@@ -62,17 +64,8 @@ def test_a_move_is_applied_and_broadcast_at_once_after_it_is_saved(engine, clock
     assert store.records == [
         (
             "c1",
-            {
-                "op": "move",
-                "ply": 1,
-                "uci": "e2e4",
-                "san": "e4",
-                "white_ms": 15000,
-                "black_ms": 15000,
-                "spent_ms": 0,
-                "lag_comp_ms": 0,
-                "v": 1,
-            },
+            MoveMade(ply=1, uci="e2e4", san="e4", white_ms=15000, black_ms=15000, spent_ms=0, lag_comp_ms=0),
+            1,
         )
     ]
 
@@ -117,7 +110,7 @@ def test_the_engine_ends_a_game_on_time_within_one_tick_without_any_claim(engine
     assert end["clock"] == {"white": 0, "black": 15_000, "running": None}
     assert flag_at <= clock.now <= flag_at + ChessSession.period
     (game_id, outcome, _), = store.ended
-    assert (game_id, outcome.winner_username) == ("c1", "black_player")
+    assert (game_id, outcome.winner_seats) == ("c1", (1,))
     assert outcome.final_clock == {"white": 0, "black": 15_000}
 
 
@@ -153,11 +146,9 @@ def test_rematch_starts_a_new_game_with_colours_swapped(engine, clock, broadcast
     rematch = next(e for e in broadcaster.group_events("c1") if e["type"] == "rematch")
     new_game = engine.games[rematch["game_id"]].session.game
     assert (new_game.white, new_game.black) == ("black_player", "white_player")
-    create = {
-        "op": "create_game", "game_id": rematch["game_id"], "kind": "chess", "players": ["black_player", "white_player"],
-        "settings": {"tc": "0.25+0"}, "v": rematch["v"],
-    }
-    assert ("c1", create) in store.records
+    seats = [Seat(index=0, name="black_player"), Seat(index=1, name="white_player")]
+    create = GameCreated(game_id=rematch["game_id"], kind="chess", seats=seats, settings={"tc": "0.25+0"})
+    assert ("c1", create, rematch["v"]) in store.records
 
 
 def test_a_resumed_game_numbers_its_events_past_the_previous_process(engine, clock, broadcaster):
@@ -167,7 +158,7 @@ def test_a_resumed_game_numbers_its_events_past_the_previous_process(engine, clo
             "game_id": "c1",
             "kind": "chess",
             "mode": "match",
-            "players": ["white_player", "black_player"],
+            "seats": [{"name": "white_player", "bot": None}, {"name": "black_player", "bot": None}],
             "settings": {"tc": "5+0"},
             "seed": 1,
             "saved_moves": [["e2e4", 300_000, 300_000, 0]],

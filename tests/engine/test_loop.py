@@ -2,9 +2,11 @@
 
 import json
 import threading
+from dataclasses import dataclass
 
 import pytest
 
+from engine.games.effects import Event, GameCreated, IntentRefused, NewGame, Outcome, Record
 from engine.live_game import (
     HEAD_AFTER_QUIET_SECONDS,
     HEAD_REPEAT_SECONDS,
@@ -14,9 +16,13 @@ from engine.live_game import (
 )
 from engine.loop import GameEngine
 from engine.orphans import ORPHAN_HEAD
-from engine.sessions import Event, IntentRefused, NewGame, Outcome
 from engine.wire import spectators_group_name
 from tests.engine.conftest import RecordingStore as RecordingStoreBase
+
+
+@dataclass(frozen=True)
+class Saved(Record):
+    value: int
 
 
 class CountingSession:
@@ -26,8 +32,9 @@ class CountingSession:
     immediate_intents = frozenset({"bump", "save", "refuse", "clone"})
     post_game_intents = frozenset({"clone"})
 
-    def __init__(self, *, players, settings, seed, now):
-        self.players = players
+    def __init__(self, *, seats, settings, seed, now):
+        self.seats = seats
+        self.players = [seat.name for seat in seats]
         self.period = settings.get("period", 0.1)
         self.fail_on_tick = settings.get("fail_on_tick")
         self.end_on_tick = settings.get("end_on_tick")
@@ -44,9 +51,9 @@ class CountingSession:
         if intent["type"] == "refuse":
             raise IntentRefused("nope", "refused by the rules")
         if intent["type"] == "save":
-            return [Event({"type": "saved"}, record={"value": intent["value"]})]
+            return [Event({"type": "saved"}, record=Saved(value=intent["value"]))]
         if intent["type"] == "clone":
-            return [Event({"type": "cloned"}, new_game=NewGame(kind="counter", players=self.players, settings={}))]
+            return [Event({"type": "cloned"}, new_game=NewGame(kind="counter", seats=self.seats, settings={}))]
         self.bumps += 1
         return [Event({"type": "bumped", "by": username, "at": now})]
 
@@ -84,7 +91,7 @@ def start(engine, game_id="g1", players=("a", "b"), **settings):
             "game_id": game_id,
             "kind": "counter",
             "mode": "match",
-            "players": list(players),
+            "seats": [{"name": name, "bot": None} for name in players],
             "settings": settings,
             "seed": 1,
         }
@@ -290,7 +297,7 @@ def test_an_event_that_must_be_durable_leaves_only_after_the_store_confirms_it(e
     intent(engine, "a", {"type": "save", "value": 1})
     intent(engine, "b", {"type": "bump"})
     engine.pump()
-    assert store.records == [("g1", {"value": 1, "v": 1})]
+    assert store.records == [("g1", Saved(value=1), 1)]
     # Neither the saved event nor the bump after it is out before the store says so.
     assert broadcaster.group_events("g1") == []
     store.confirmations[0](True)
@@ -321,9 +328,9 @@ def test_a_spawned_game_starts_and_its_id_is_announced_once_saved(engine, clock,
     start(engine)
     intent(engine, "a", {"type": "clone"})
     engine.pump()
-    (_, record), = store.records
-    new_id = record["game_id"]
-    assert record["op"] == "create_game" and new_id in engine.games and new_id != "g1"
+    (_, record, _), = store.records
+    new_id = record.game_id
+    assert isinstance(record, GameCreated) and new_id in engine.games and new_id != "g1"
     store.confirmations[0](True)
     engine.pump()
     assert broadcaster.group_events("g1")[0]["game_id"] == new_id
@@ -434,8 +441,8 @@ def test_an_orphaned_game_tells_each_socket_its_end_right_after_the_versions_it_
 
 def test_stopping_handles_what_the_inbox_holds_and_waits_for_the_store(clock, broadcaster):
     class ConfirmingStore(RecordingStoreBase):
-        def persist(self, game_id, record, on_done):
-            super().persist(game_id, record, on_done)
+        def persist(self, game_id, record, v, on_done):
+            super().persist(game_id, record, v, on_done)
             threading.Timer(0.2, on_done, args=(True,)).start()
 
     engine = GameEngine(

@@ -1,10 +1,10 @@
 """SnakeSession: an arena player who drops out briefly keeps their snake."""
 
-from engine.sessions import ARENA_AWAY_GRACE_SECONDS, SnakeSession
+from engine.games.snake.session import ARENA_AWAY_GRACE_SECONDS, SnakeSession
 
 
 def arena_with(player: str) -> SnakeSession:
-    session = SnakeSession(players=[], settings={"arena": True}, seed=3, now=0.0)
+    session = SnakeSession(seats=[], settings={"arena": True}, seed=3, now=0.0)
     session.tick([(player, {"type": "respawn"})], 0.0)
     assert player in session.state.snakes
     return session

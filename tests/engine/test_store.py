@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from engine import services
+from engine.games.chess.records import MoveMade, MovesTakenBack
 from engine.models import ChessMove
 from engine.store import DatabaseResultStore
 from players import services as player_services
@@ -12,11 +13,8 @@ from players import services as player_services
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def move_record(ply: int, uci: str, v: int) -> dict:
-    return {
-        "op": "move", "ply": ply, "uci": uci, "san": uci, "white_ms": 1000, "black_ms": 1000,
-        "spent_ms": 0, "lag_comp_ms": 0, "v": v,
-    }
+def move_record(ply: int, uci: str, v: int) -> tuple[MoveMade, int]:
+    return MoveMade(ply=ply, uci=uci, san=uci, white_ms=1000, black_ms=1000, spent_ms=0, lag_comp_ms=0), v
 
 
 def persist_all(store, game_id, records):
@@ -31,8 +29,8 @@ def persist_all(store, game_id, records):
 
         return on_done
 
-    for index, record in enumerate(records):
-        store.persist(game_id, record, confirm(index))
+    for index, (record, v) in enumerate(records):
+        store.persist(game_id, record, v, confirm(index))
     for _ in records:
         assert done.acquire(timeout=10)
     return results
@@ -49,7 +47,7 @@ def test_records_are_saved_in_order_including_a_takeback_between_moves(game):
     records = [
         move_record(1, "e2e4", 1),
         move_record(2, "e7e5", 2),
-        {"op": "takeback", "ply": 1, "v": 3},
+        (MovesTakenBack(ply=1), 3),
         move_record(2, "c7c5", 4),
     ]
     assert persist_all(store, game.id, records) == [True, True, True, True]

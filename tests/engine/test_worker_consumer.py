@@ -16,7 +16,7 @@ def start_message(game_id: str) -> dict:
         "game_id": game_id,
         "kind": "snake",
         "mode": "match",
-        "players": ["a", "b"],
+        "seats": [{"name": "a", "bot": None}, {"name": "b", "bot": None}],
         "settings": {"countdown_ticks": 100},
         "seed": 7,
     }

@@ -40,7 +40,7 @@ def make_game(users, settings):
 
 async def started_game(users, settings=QUICK):
     game = await make_game(users, settings)
-    await send_to_engine(game_services.game_start_message(game=game, usernames=[u.username for u in users]))
+    await send_to_engine(await database_sync_to_async(game_services.game_start_message)(game=game))
     return game
 
 
@@ -246,11 +246,11 @@ async def test_game_plays_to_its_end_and_the_result_is_saved():
 
     @database_sync_to_async
     def saved():
-        return Game.objects.filter(pk=game.id, status="finished").select_related("winner").first()
+        return Game.objects.filter(pk=game.id, status="finished").prefetch_related("seats__user").first()
 
     stored = await eventually(saved)
     assert stored.reason == end["reason"]
-    assert (stored.winner.username if stored.winner_id else None) == end["winner"]
+    assert [seat.name for seat in stored.seats.all() if seat.is_winner] == ([end["winner"]] if end["winner"] else [])
     assert stored.result == {"scores": end["scores"], "last_v": end["v"]}
     await communicator.disconnect()
     late = await connect(f"/ws/game/{game.id}/", token=token)

@@ -105,7 +105,7 @@ async def test_a_socket_whose_game_no_engine_runs_shows_the_database_state_once_
     # ...until the game is ended in the database (as a restarted engine does with the Snake
     # games it cannot resume).
     await database_sync_to_async(game_services.game_record_end)(
-        game_id=game.id, status="aborted", reason="server_restart", winner_username=None, scores={}, last_v=0
+        game_id=game.id, status="aborted", reason="server_restart", winner_seats=[], scores={}, last_v=0
     )
     state = await receive_until(socket, lambda m: m["type"] == "gameState", timeout=10)
     assert (state["status"], state["result"]["reason"]) == ("aborted", "server_restart")

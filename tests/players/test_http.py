@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from engine import services as game_services
+from engine.games.chess.records import MoveMade
 from players import services
 
 pytestmark = pytest.mark.django_db
@@ -88,13 +89,7 @@ def test_chess_game_lost_on_time_answers_its_clocks_at_the_end(client):
     moves = [("e2e4", 60_000, 60_000), ("e7e5", 60_000, 60_000), ("g1f3", 45_000, 60_000)]
     game_services.engine_records_save(
         records=[
-            (
-                game.id,
-                {
-                    "op": "move", "ply": ply, "uci": uci, "san": uci, "white_ms": white_ms, "black_ms": black_ms,
-                    "spent_ms": 0, "lag_comp_ms": 0, "v": ply,
-                },
-            )
+            (game.id, MoveMade(ply=ply, uci=uci, san=uci, white_ms=white_ms, black_ms=black_ms, spent_ms=0, lag_comp_ms=0), ply)
             for ply, (uci, white_ms, black_ms) in enumerate(moves, start=1)
         ]
     )
@@ -102,7 +97,7 @@ def test_chess_game_lost_on_time_answers_its_clocks_at_the_end(client):
         game_id=game.id,
         status="white_wins",
         reason="timeout",
-        winner_username=white.username,
+        winner_seats=[0],
         scores={},
         last_v=4,
         final_clock={"white": 45_000, "black": 0},

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.games import KINDS as GAME_KINDS
+from engine.games.chess.intents import UCI_PATTERN
+from engine.games.snake.rules import DIRECTIONS
 from players.protocol import (
     CHAT_MAX_CHARS,
-    DIRECTIONS,
-    GAME_INTENTS,
     MAX_JSON_DEPTH,
     MAX_TYPE_CHARS,
-    UCI_PATTERN,
     BadFrame,
     clean_game_intent,
     parse_frame,
@@ -23,6 +23,8 @@ from players.protocol import (
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=100)
 
+# Per kind, every client message type and its cleaner; chat is common to all kinds.
+GAME_INTENTS = {name: {**kind.intents, "chat": "chat"} for name, kind in GAME_KINDS.items()}
 KINDS = sorted(GAME_INTENTS)
 # One type per distinct cleaner of each kind (chess has many types that share one cleaner).
 CLEANER_CASES = sorted(

@@ -1,11 +1,11 @@
-"""Unit tests for engine.rules.chess_clock (pure Python, no Django). Time is faked by
+"""Unit tests for engine.games.chess.clock (pure Python, no Django). Time is faked by
 passing plain numbers as `now`."""
 
 from __future__ import annotations
 
 import pytest
 
-from engine.rules.chess_clock import MAX_FLAG_GRACE_MS, ChessClock, LagQuota, TimeControl
+from engine.games.chess.clock import MAX_FLAG_GRACE_MS, ChessClock, LagQuota, TimeControl
 
 # --------------------------------------------------------------------------- TimeControl
 

@@ -1,4 +1,4 @@
-"""Unit tests for engine.rules.chess_game (pure Python, no Django). Time is faked by
+"""Unit tests for engine.games.chess.rules (pure Python, no Django). Time is faked by
 passing plain numbers as `now`."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import json
 import chess
 import pytest
 
-from engine.rules import chess_game
-from engine.rules.chess_clock import TimeControl
-from engine.rules.chess_game import (
+from engine.games.chess import rules as chess_game
+from engine.games.chess.clock import TimeControl
+from engine.games.chess.rules import (
     DISCONNECT_CLAIM_MS,
     MORETIME_MS,
     ChessError,

@@ -1,4 +1,4 @@
-"""Unit tests for engine.rules.snake (pure Python, no Django)."""
+"""Unit tests for engine.games.snake.rules (pure Python, no Django)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections import deque
 import numpy as np
 import pytest
 
-from engine.rules.snake import (
+from engine.games.snake.rules import (
     DIRECTIONS,
     SPAWN_WALL_MARGIN,
     Snake,

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from engine.games.snake.bots import LEVELS, choose_direction, random_direction
-from engine.rules.snake import DIRECTIONS, SnakeConfig, SnakeState, new_game, render, step
+from engine.games.snake.rules import DIRECTIONS, SnakeConfig, SnakeState, new_game, render, step
 from tests.rules.test_snake import make_state
 
 # --------------------------------------------------------------------------- helpers

@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from engine.rules.snake import DIRECTIONS, Cell, Snake, SnakeState
+from engine.games.snake.rules import DIRECTIONS, Cell, Snake, SnakeState
 
 LEVELS = ("easy", "medium", "hard")
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import chess
 
-from engine.rules.chess_clock import COLORS, ChessClock, TimeControl
+from engine.games.chess.clock import COLORS, ChessClock, TimeControl
 
 # Time `moretime` gives the opponent.
 MORETIME_MS = 15_000
@@ -145,6 +145,30 @@ def resume_game(
     if len(game.moves) >= _PLIES_BEFORE_CLOCK:
         game.clock.start(_turn(game), now)
     return game
+
+
+def finished_game(
+    *,
+    white: str,
+    black: str,
+    tc: TimeControl,
+    moves: list[tuple[str, int, int, int]],
+    status: str,
+    reason: str | None,
+    winner: str | None,
+    final_clock: dict[str, int],
+) -> ChessGame:
+    """A game that ended, rebuilt from its saved moves and result: for showing it, not playing."""
+    game = resume_game(white=white, black=black, tc=tc, moves=moves, now=0.0)
+    game.clock.stop(0.0)
+    game.clock.white_ms, game.clock.black_ms = final_clock["white"], final_clock["black"]
+    game.status, game.reason, game.winner = status, reason, winner
+    game.final_clock = dict(final_clock)
+    return game
+
+
+def side_to_move(game: ChessGame) -> str:
+    return _turn(game)
 
 
 def color_of(game: ChessGame, username: str) -> str | None:

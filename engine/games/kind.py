@@ -1,0 +1,29 @@
+"""What the rest of Kogame needs to know about a game kind; each kind's package makes one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine.games.effects import GameSession, Seat
+from engine.games.intents import IntentCleaner
+
+
+@dataclass(frozen=True)
+class GameKind:
+    name: str
+    # Builds the live session: (seats=..., settings=..., seed=..., now=..., [saved_moves=...]).
+    session: Callable[..., GameSession]
+    # Client message type -> its cleaner into an engine intent (chat is common to all kinds).
+    intents: Mapping[str, IntentCleaner]
+    # (mode, settings) -> the settings as stored, or ValueError.
+    clean_settings: Callable[[str, dict], dict]
+    # How many seats a match of this kind has, at least and at most.
+    min_seats: int
+    max_seats: int
+    # (the game's database row, its seats) -> the kind's part of gameState for a finished game,
+    # built by the same builder as a live game's.
+    finished_state: Callable[[Any, list[Seat]], dict]
+    # Whether the kind can resume after an engine restart (from saved records).
+    resumable: bool
