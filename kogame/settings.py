@@ -167,6 +167,9 @@ KOGAME = {
     # Snake queue: start at once with this many players, or with at least two after the wait below.
     "SNAKE_MATCH_PLAYERS": 4,
     "SNAKE_MATCH_WAIT_SECONDS": 3.0,
+    # A Snake player alone in the queue this long is offered a game against bots of this level.
+    "SNAKE_BOT_OFFER_SECONDS": 15.0,
+    "SNAKE_BOT_OFFER_LEVEL": "medium",
     # The engine counts as alive if it ticked within this many seconds (GET /healthz).
     "HEARTBEAT_MAX_AGE_SECONDS": 5.0,
     # Client address = the entry this many hops from the right of X-Forwarded-For (0: the peer's

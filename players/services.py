@@ -157,6 +157,25 @@ def queue_match_snake(*, full_table: int, wait_seconds: float) -> tuple[Game, li
 
 
 @transaction.atomic
+def queue_play_with_bots(*, user: User, channel_name: str, table: int, bot_level: str) -> Game | None:
+    """Seats a waiting Snake player at a game with bots filling the table (the queue's offer to
+    someone who waited alone). None if the seat is gone or was matched meanwhile; the seat is
+    then marked matched like any other, for the socket to announce."""
+    seat = (
+        QueueSeat.objects.select_for_update()
+        .filter(user=user, kind=QueueSeat.Kind.SNAKE, channel_name=channel_name, matched_game__isnull=True)
+        .first()
+    )
+    if seat is None:
+        return None
+    game = game_services.game_create(kind=Game.Kind.SNAKE, users=[user], bots=[bot_level] * (table - 1), settings={})
+    seat.matched_game = game
+    seat.full_clean()
+    seat.save(update_fields=["matched_game"])
+    return game
+
+
+@transaction.atomic
 def queue_match_chess(*, time_control: str) -> tuple[Game, list[tuple[str, str]]] | None:
     """Pairs the two oldest chess players waiting with the same time control, colours at random.
     Claimed with skip-locked row locks like Snake, so no seat is ever paired twice."""

@@ -33,6 +33,8 @@ class QueueConsumer(GuardedConsumer):
         self.matched = False
         self.seated = False
         self.poller: asyncio.Task | None = None
+        self.bot_offer: asyncio.TimerHandle | None = None
+        self.bots_offered = False
         await self.accept()
         try:
             self.kind, self.time_control = self._requested_queue()
@@ -57,6 +59,30 @@ class QueueConsumer(GuardedConsumer):
         await self.send_json(queued)
         await self._poll_once()
         self.poller = asyncio.ensure_future(self._poll())
+        if self.kind == "snake":
+            self.bot_offer = asyncio.get_running_loop().call_later(
+                settings.KOGAME["SNAKE_BOT_OFFER_SECONDS"], lambda: asyncio.ensure_future(self._offer_bots())
+            )
+
+    async def _offer_bots(self) -> None:
+        if not self.matched and not self.closing:
+            self.bots_offered = True
+            await self.send_json({"type": "bot_offer", "waited_s": settings.KOGAME["SNAKE_BOT_OFFER_SECONDS"]})
+
+    async def _play_with_bots(self) -> None:
+        if not self.bots_offered:
+            raise BadFrame("not_offered", "a game with bots is offered after waiting alone in the Snake queue")
+        limits = settings.KOGAME
+        game = await database_sync_to_async(services.queue_play_with_bots)(
+            user=self.user,
+            channel_name=self.channel_name,
+            table=limits["SNAKE_MATCH_PLAYERS"],
+            bot_level=limits["SNAKE_BOT_OFFER_LEVEL"],
+        )
+        if game is not None:
+            await send_to_engine(await database_sync_to_async(game_services.game_start_message)(game=game))
+        # Announces this game, or the match another player's try made first.
+        await self._poll_once()
 
     def _requested_queue(self) -> tuple[str, str]:
         kind = self.query_param("game")
@@ -130,6 +156,9 @@ class QueueConsumer(GuardedConsumer):
             await self._leave()
             await self.close_with(CLOSE_CANCELLED)
             return
+        if content["type"] == "play_bots":
+            await self._play_with_bots()
+            return
         if content["type"] == "ping":
             await self.send_json({"type": "pong"})
             return
@@ -145,5 +174,7 @@ class QueueConsumer(GuardedConsumer):
     async def disconnect(self, code):
         if getattr(self, "poller", None) is not None:
             self.poller.cancel()
+        if getattr(self, "bot_offer", None) is not None:
+            self.bot_offer.cancel()
         if hasattr(self, "seated"):
             await self._leave()

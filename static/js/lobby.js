@@ -47,6 +47,8 @@ class MatchQueue {
       button.addEventListener('click', () => this.join(button.dataset.tc || null));
     }
     panel.querySelector('[data-queue-cancel]').addEventListener('click', () => this.cancel());
+    this.botOffer = panel.querySelector('[data-queue-bot-offer]');
+    panel.querySelector('[data-queue-play-bots]').addEventListener('click', () => this.socket?.send({ type: 'play_bots' }));
   }
 
   queueUrl() {
@@ -84,6 +86,8 @@ class MatchQueue {
       if (message.tc) this.tc = message.tc;
       this.statusText.textContent = WAITING_TEXT[this.game]?.(this.tc) || 'Looking for players…';
       this.startElapsedTimer();
+    } else if (message.type === 'bot_offer') {
+      this.botOffer.hidden = false;
     } else if (message.type === 'match_found') {
       this.statusText.textContent = 'Match found! Starting…';
       location.assign(gamePageUrl(message.game_id));
@@ -108,6 +112,7 @@ class MatchQueue {
     clearInterval(this.elapsedTimer);
     this.idleView.hidden = false;
     this.waitingView.hidden = true;
+    this.botOffer.hidden = true;
   }
 
   showWaiting(status) {

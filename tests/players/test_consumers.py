@@ -300,6 +300,35 @@ async def test_two_players_are_matched_into_one_snake_game(settings):
     assert await database_sync_to_async(QueueSeat.objects.count)() == 0
 
 
+async def test_a_snake_player_waiting_alone_is_offered_bots_and_gets_a_game_with_them(settings):
+    settings.KOGAME = {**settings.KOGAME, "SNAKE_BOT_OFFER_SECONDS": 0.2}
+    alice, token = await make_guest()
+    communicator = await connect("/ws/queue/?game=snake", token=token)
+    assert (await communicator.receive_json_from(timeout=3))["type"] == "queued"
+    await communicator.send_json_to({"type": "play_bots"})
+    refused = await communicator.receive_json_from(timeout=3)
+    assert (refused["type"], refused["code"]) == ("error", "not_offered")
+    offer = await communicator.receive_json_from(timeout=3)
+    assert offer == {"type": "bot_offer", "waited_s": 0.2}
+    await communicator.send_json_to({"type": "play_bots"})
+    found = await receive_until(communicator, lambda m: m["type"] == "match_found")
+    assert await closed_with(communicator) == 4001
+
+    @database_sync_to_async
+    def seats_of(game_id):
+        return [(seat.name, seat.bot_level) for seat in Game.objects.get(pk=game_id).seats.select_related("user")]
+
+    assert await seats_of(found["game_id"]) == [
+        (alice.username, ""), ("Medium bot 2", "medium"), ("Medium bot 3", "medium"), ("Medium bot 4", "medium")
+    ]
+    assert await database_sync_to_async(QueueSeat.objects.count)() == 0
+    # The engine plays the game: the player's socket sees the bots' snakes tick.
+    game_socket = await connect(f"/ws/game/{found['game_id']}/", token=token)
+    state = await receive_until(game_socket, lambda m: m["type"] == "gameState")
+    assert [seat["bot"] for seat in state["seats"]] == [None, "medium", "medium", "medium"]
+    await game_socket.disconnect()
+
+
 async def test_a_user_is_never_matched_against_themselves(settings):
     settings.KOGAME = {**settings.KOGAME, "SNAKE_MATCH_WAIT_SECONDS": 0.0}
     user, token = await make_guest()
