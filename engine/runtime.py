@@ -16,6 +16,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from engine.broadcast import LayerBroadcaster
+from engine.games.chess.bot_runner import ChessBotRunner
 from engine.heartbeat import HeartbeatPublisher, MemoryHeartbeat, RedisHeartbeat
 from engine.loop import GameEngine
 from engine.store import DatabaseResultStore
@@ -30,6 +31,7 @@ _engine: GameEngine | None = None
 _broadcaster: LayerBroadcaster | None = None
 _store: DatabaseResultStore | None = None
 _heartbeat: HeartbeatPublisher | None = None
+_bots: ChessBotRunner | None = None
 _stopped = False
 _memory_heartbeat = MemoryHeartbeat()
 _redis_heartbeat: RedisHeartbeat | None = None
@@ -49,7 +51,7 @@ def start_engine(*, own_loop: bool, recover: bool = False) -> GameEngine:
     """Starts the engine once per process. `own_loop`: sends from a private event loop (worker);
     otherwise they wait for `bind_server_loop()` (embedded). `recover`: first take over the games
     a previous process left live (chess resumes, Snake ends)."""
-    global _engine, _broadcaster, _store, _heartbeat, _stopped
+    global _engine, _broadcaster, _store, _heartbeat, _bots, _stopped
     with _lock:
         if _engine is not None and _engine.is_alive():
             return _engine
@@ -62,6 +64,9 @@ def start_engine(*, own_loop: bool, recover: bool = False) -> GameEngine:
         _heartbeat = HeartbeatPublisher(_memory_heartbeat if settings.EMBEDDED_ENGINE else RedisHeartbeat(settings.REDIS_URL))
         _heartbeat.start()
         _engine = GameEngine(broadcaster=_broadcaster, store=_store, heartbeat=_heartbeat)
+        # Bots think in their own threads and processes and answer through the engine's inbox.
+        _bots = ChessBotRunner(_engine.submit, engine_kind=str(settings.KOGAME["CHESS_BOTS"]))
+        _engine.bots = _bots
         for message in recovered:
             _engine.submit(message)
         if recovered:
@@ -92,19 +97,21 @@ def running_engine() -> GameEngine | None:
 
 def stop_engine() -> None:
     """Stops the engine after it has handled what it accepted, then sends what it produced."""
-    global _engine, _broadcaster, _store, _heartbeat, _stopped
+    global _engine, _broadcaster, _store, _heartbeat, _bots, _stopped
     with _lock:
         _stopped = True
         if _engine is not None:
             _engine.stop()
             _engine.flush()
+        if _bots is not None:
+            _bots.close()
         if _broadcaster is not None:
             _broadcaster.close()
         if _store is not None:
             _store.close()
         if _heartbeat is not None:
             _heartbeat.stop()
-        _engine = _broadcaster = _store = _heartbeat = None
+        _engine = _broadcaster = _store = _heartbeat = _bots = None
 
 
 async def send_to_engine(message: dict) -> None:

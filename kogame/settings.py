@@ -170,6 +170,9 @@ KOGAME = {
     # A Snake player alone in the queue this long is offered a game against bots of this level.
     "SNAKE_BOT_OFFER_SECONDS": 15.0,
     "SNAKE_BOT_OFFER_LEVEL": "medium",
+    # Chess bots: "auto" plays Stockfish when it is installed and the built-in bot otherwise;
+    # "stockfish" or "builtin" force one.
+    "CHESS_BOTS": os.environ.get("KOGAME_CHESS_BOTS", "auto"),
     # The engine counts as alive if it ticked within this many seconds (GET /healthz).
     "HEARTBEAT_MAX_AGE_SECONDS": 5.0,
     # Client address = the entry this many hops from the right of X-Forwarded-For (0: the peer's

@@ -1,10 +1,13 @@
 """Chess through the websocket consumers and HTTP, against the embedded engine."""
 
+import chess
 import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
 
+from engine import services as game_services
 from engine.models import ChessMove, Game
+from engine.runtime import send_to_engine
 from players.models import QueueSeat
 from tests.conftest import eventually
 from tests.players.test_consumers import closed_with, connect, make_guest, receive_until
@@ -173,3 +176,30 @@ async def test_a_player_who_asks_is_probed_for_lag_and_only_real_probes_count():
     await probed.send_json_to({"type": "lagEcho", "id": 999})
     assert (await receive_until(probed, lambda m: m["type"] == "error"))["code"] == "bad_field"
     await close_all(probed, black)
+
+
+@pytest.mark.parametrize("level", ["easy", "hard"])
+async def test_a_person_plays_a_chess_bot_that_answers_on_its_own_clock(level):
+    alice, token = await make_guest()
+    game = await database_sync_to_async(game_services.game_create)(
+        kind="chess", users=[alice], bots=[level], settings={"tc": "3+2"}
+    )
+    await send_to_engine(await database_sync_to_async(game_services.game_start_message)(game=game))
+    socket = await connect(f"/ws/game/{game.id}/", token=token)
+    state = await receive_until(socket, lambda m: m["type"] == "gameState")
+    assert state["black"] == {"username": f"{level.capitalize()} bot 2", "connected": True, "bot": level}
+    await socket.send_json_to({"type": "move", "uci": "e2e4"})
+    answer = await receive_until(socket, lambda m: m["type"] == "move" and m["player"] == "black", timeout=15)
+    assert answer["ply"] == 2 and answer["uci"] in state_after_e4_legal_moves()
+    # The bot thought on its own clock: black's time went down by what it spent, plus the increment.
+    assert answer["clock"]["black"] <= 180_000 + 2_000
+    await socket.send_json_to({"type": "draw_offer"})
+    declined = await receive_until(socket, lambda m: m["type"] in ("drawDeclined", "error"))
+    assert declined["type"] == "drawDeclined"
+    await socket.disconnect()
+
+
+def state_after_e4_legal_moves() -> set[str]:
+    board = chess.Board()
+    board.push_uci("e2e4")
+    return {move.uci() for move in board.legal_moves}
