@@ -164,7 +164,7 @@ class RoomPage {
     view.members.replaceChildren(...memberRows(room, this.me).map(memberItem));
     view.seats.textContent = seatsText(room);
     const ready = isReady(room, this.me);
-    view.ready.textContent = ready ? 'Ready ✓ (click to cancel)' : "I'm ready";
+    view.ready.textContent = ready ? 'Cancel ready' : "I'm ready";
     view.ready.setAttribute('aria-pressed', String(ready));
     view.ready.classList.toggle('is-ready', ready);
     view.ready.disabled = room.players.length === 0;
@@ -224,6 +224,19 @@ class RoomPage {
   }
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+// Drawn rather than an emoji: not every system has a font with 👑.
+function crownIcon() {
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 20 16');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(SVG_NS, 'path');
+  path.setAttribute('d', 'M1 4l5 4 4-7 4 7 5-4-2 11H3z');
+  svg.append(path);
+  return svg;
+}
+
 function memberItem(row) {
   const item = document.createElement('li');
   item.className = 'member-row';
@@ -231,9 +244,10 @@ function memberItem(row) {
   const crown = document.createElement('span');
   crown.className = 'member-crown';
   if (row.host) {
-    crown.textContent = '👑';
     crown.title = 'Host';
+    crown.setAttribute('role', 'img');
     crown.setAttribute('aria-label', 'Host');
+    crown.append(crownIcon());
   }
   const name = document.createElement('span');
   name.className = 'member-name';
