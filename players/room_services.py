@@ -153,7 +153,8 @@ def _game_settings(room: Room) -> dict:
 @transaction.atomic
 def room_start(*, code: str, user: User) -> StartedGame:
     """The host starts the room's game once every member is ready: the members take the first
-    seats, in the order they joined (chess: colours at random), and the room is done."""
+    seats, in the order they joined (chess: colours at random among them), bots of the room's
+    level the rest up to target_players, and the room is done."""
     room = _locked_room(code)
     _require_owner(room, user, "start the game")
     members = list(room.members.select_related("user").order_by("joined_at", "pk"))
@@ -165,11 +166,11 @@ def room_start(*, code: str, user: User) -> StartedGame:
     users = [member.user for member in members]
     if room.kind == Game.Kind.CHESS:
         random.shuffle(users)
-    # TODO(bots): pass bots=[bot_level] * (target_players - len(users)) and count them as seats.
-    if len(users) < 2:
-        raise RoomRefused("too_few_players", "a game needs at least 2 players")
-    game = game_services.game_create(kind=room.kind, users=users, settings=_game_settings(room))
-    engine_message = game_services.game_start_message(game=game, usernames=[seat.username for seat in users])
+    bots = [room.settings["bot_level"]] * (room.settings["target_players"] - len(users))
+    if len(users) + len(bots) < 2:
+        raise RoomRefused("too_few_players", "a game needs at least 2 seats")
+    game = game_services.game_create(kind=room.kind, users=users, bots=bots, settings=_game_settings(room))
+    engine_message = game_services.game_start_message(game=game)
     # Deleting the room (and its members) makes a second start_game find nothing to start.
     room.delete()
     return StartedGame(game=game, engine_message=engine_message)

@@ -6,11 +6,12 @@ here, and a refusal names the field (`RoomRefused("bad_field", ...)`).
 
 from __future__ import annotations
 
-from engine.rules.chess_clock import TimeControl  # the one import of it for rooms (it may move)
+from engine.games.chess.clock import TimeControl
+from engine.models import GamePlayer
 from players.room_errors import RoomRefused
 
 GAMES = ("snake", "chess")
-BOT_LEVELS = ("easy", "medium", "hard")
+BOT_LEVELS = tuple(GamePlayer.BotLevel.values)
 DEFAULT_BOT_LEVEL = "medium"
 # Snake tables hold 2 to 8 snakes (the engine's SnakeConfig.max_players); chess is one on one.
 SNAKE_MIN_PLAYERS = 2

@@ -322,17 +322,21 @@ async def test_only_the_host_starts_and_only_once_everyone_is_ready():
     assert await database_sync_to_async(Game.objects.count)() == 0
 
 
-async def test_a_game_needs_two_players():
-    _code, host = await hosted_room()
+async def test_a_room_needs_two_seats_to_start():
+    code, host = await hosted_room()
+    # Settings no room can be given through the API, so only the guard itself can refuse them.
+    await database_sync_to_async(Room.objects.filter(code=code).update)(settings={"target_players": 1, "bot_level": "easy"})
     await host.send({"type": "ready_status", "is_ready": True})
     await host.next("ready_status")
     await host.send({"type": "start_game"})
     assert (await host.error())["code"] == "too_few_players"
+    assert await room_row(code) is not None
 
 
 @database_sync_to_async
-def seated_usernames(game_id):
-    return list(Game.objects.get(pk=game_id).seats.values_list("user__username", flat=True))
+def seats_of(game_id):
+    """[(username or None, bot level or "")] in seat order."""
+    return list(Game.objects.get(pk=game_id).seats.values_list("user__username", "bot_level"))
 
 
 async def test_start_sends_game_start_to_everyone_then_closes_with_4001():
@@ -349,7 +353,8 @@ async def test_start_sends_game_start_to_everyone_then_closes_with_4001():
         assert await closed_with(member.socket) == 4001
     game = await database_sync_to_async(Game.objects.get)(pk=game_id)
     assert (game.kind, game.status) == ("snake", "started")
-    assert await seated_usernames(game_id) == [host.name, guest.name]
+    # The members in the order they joined, then bots of the room's level up to target_players.
+    assert await seats_of(game_id) == [(host.name, ""), (guest.name, ""), (None, "medium"), (None, "medium")]
     assert await room_row(code) is None
     # The engine heard of the game first: its players find it live.
     player = await open_socket(f"/ws/game/{game_id}/", token_for(user_id=guest.user.pk))
@@ -368,7 +373,21 @@ async def test_chess_room_starts_a_game_with_its_time_control():
     game_id = (await guest.next("game_start"))["game_id"]
     game = await database_sync_to_async(Game.objects.get)(pk=game_id)
     assert (game.kind, game.settings) == ("chess", {"tc": "10+5"})
-    assert sorted(await seated_usernames(game_id)) == sorted([host.name, guest.name])
+    assert sorted(name for name, _ in await seats_of(game_id)) == sorted([host.name, guest.name])
+
+
+async def test_a_host_alone_plays_against_bots_of_the_rooms_level():
+    _code, host = await hosted_room(target_players=3, bot_level="hard")
+    await host.send({"type": "ready_status", "is_ready": True})
+    await host.next("ready_status")
+    await host.send({"type": "start_game"})
+    game_id = (await host.next("game_start"))["game_id"]
+    assert await closed_with(host.socket) == 4001
+    assert await seats_of(game_id) == [(host.name, ""), (None, "hard"), (None, "hard")]
+    player = await open_socket(f"/ws/game/{game_id}/", token_for(user_id=host.user.pk))
+    state = await player.receive_json_from(timeout=3)
+    assert state["type"] == "gameState" and len(state["players"]) == 3
+    await player.disconnect()
 
 
 # -- services --------------------------------------------------------------------------------
