@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from players import selectors
+
+if TYPE_CHECKING:
+    from players.models import User  # AUTH_USER_MODEL
 
 
 def api_error(*, status: int, code: str, message: str) -> JsonResponse:
@@ -41,7 +45,7 @@ def _refused(status: int, code: str, message: str) -> JsonResponse:
     return response
 
 
-def api_user_or_refusal(request: HttpRequest):
+def api_user_or_refusal(request: HttpRequest) -> tuple[User, None] | tuple[None, JsonResponse]:
     """(user, None) for an authenticated call, or (None, the 401 or 403 answer)."""
     header = request.headers.get("Authorization")
     if header is not None:

@@ -34,6 +34,10 @@ const CLOSED_TEXTS = {
 };
 const CONNECTION_TEXTS = { connecting: 'Connecting…', live: 'Connected', reconnecting: 'Reconnecting…', closed: 'Disconnected' };
 const GAME_NAMES = { snake: 'Snake', chess: 'Chess' };
+// A reconnect can reach the server before it has noticed that our previous socket is gone: it
+// then refuses us as `already_in_room`, and a little later lets us in.
+const REJOIN_DELAY_MS = 2000;
+const REJOIN_ATTEMPTS = 3;
 
 class RoomPage {
   constructor(root) {
@@ -41,6 +45,8 @@ class RoomPage {
     this.me = root.dataset.username;
     this.room = emptyRoom();
     this.refusal = null;
+    this.wasInRoom = false;
+    this.rejoins = 0;
     const find = (selector) => root.querySelector(selector);
     this.view = {
       open: find('[data-room-open]'),
@@ -118,7 +124,12 @@ class RoomPage {
         this.render(); // puts back a setting the server refused
         return;
       case 'joined':
-        if (message.user !== this.me) this.appendNotice(`${message.user} joined`);
+        if (message.user === this.me) {
+          this.wasInRoom = true;
+          this.rejoins = 0;
+        } else {
+          this.appendNotice(`${message.user} joined`);
+        }
         break;
       case 'player_left': {
         const newHost = message.owner !== this.room.owner ? ` · ${message.is_owner ? 'you are' : `${message.owner} is`} the host now` : '';
@@ -134,6 +145,12 @@ class RoomPage {
 
   handleClosed(code) {
     if (code === CLOSE.MATCHED) return; // game_start is taking us to the game.
+    if (code === ROOM_REFUSED && this.refusal === 'already_in_room' && this.wasInRoom && this.rejoins < REJOIN_ATTEMPTS) {
+      this.rejoins += 1;
+      this.refusal = null;
+      setTimeout(() => this.socket.connect(), REJOIN_DELAY_MS);
+      return;
+    }
     const [title, detail] = CLOSED_TEXTS[code] || ['Room not found or full', refusalText(this.refusal)];
     this.view.closedTitle.textContent = title;
     this.view.closedDetail.textContent = detail;
