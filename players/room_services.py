@@ -70,8 +70,13 @@ def room_create(*, owner: User, fields: dict) -> Room:
     raise RuntimeError(f"no free room code after {ROOM_CODE_ATTEMPTS} attempts")
 
 
+def _room_for_update(code: str) -> Room | None:
+    # Only the room's row is locked: PostgreSQL cannot lock the nullable side of the owner join.
+    return Room.objects.select_for_update(of=("self",)).select_related("owner").filter(code=code).first()
+
+
 def _locked_room(code: str) -> Room:
-    room = Room.objects.select_for_update().select_related("owner").filter(code=code).first()
+    room = _room_for_update(code)
     if room is None:
         raise RoomRefused("no_such_room", f"there is no room {code}")
     return room
@@ -99,7 +104,7 @@ def room_leave(*, code: str, user: User, channel_name: str) -> Lobby | None:
     """Takes `user` out of the room, if this socket holds their seat. The host's role goes to the
     next oldest member; the last member out deletes the room. Returns the room as the members
     left behind see it, or None when nobody is left to tell."""
-    room = Room.objects.select_for_update().select_related("owner").filter(code=code).first()
+    room = _room_for_update(code)
     if room is None:
         return None
     left, _ = room.members.filter(user=user, channel_name=channel_name).delete()
