@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 
 
@@ -41,3 +42,49 @@ class QueueSeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} waits for {self.kind} {self.time_control}".strip()
+
+
+# Room codes are read aloud and typed: no 0/O, 1/I/L.
+ROOM_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+ROOM_CODE_LENGTH = 6
+
+
+class Room(models.Model):
+    """A private lobby: its host shares the code, friends join, the host starts a game."""
+
+    code = models.CharField(
+        max_length=ROOM_CODE_LENGTH,
+        unique=True,
+        validators=[RegexValidator(f"^[{ROOM_CODE_ALPHABET}]{{{ROOM_CODE_LENGTH}}}$")],
+    )
+    kind = models.CharField(max_length=8, choices=QueueSeat.Kind.choices)
+    # The creator at first; the next oldest member when the host leaves.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="rooms_owned"
+    )
+    # {"bot_level", "target_players"}, and "tc" for chess (players.room_settings). Declared after
+    # `owner`: from here on `settings` in this class body is the field, not django.conf's.
+    settings = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} room {self.code}"
+
+
+class RoomMember(models.Model):
+    """A user in a room, for as long as their room socket is open."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_memberships")
+    ready = models.BooleanField(default=False)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    channel_name = models.CharField(max_length=200)
+    # The web process that holds the member's socket; its lease expiring removes the member.
+    process = models.ForeignKey(WebProcessLease, on_delete=models.CASCADE, related_name="room_members")
+
+    class Meta:
+        ordering = ["joined_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="one_membership_per_user_and_room")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in room {self.room_id}"

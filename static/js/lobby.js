@@ -1,7 +1,8 @@
-// Lobby: the Snake and chess matchmaking queues and the list of live games.
+// Lobby: the Snake and chess matchmaking queues, private rooms and the list of live games.
 
 import { speedName, timeControlText } from './chess-clock.js';
 import { installPieceStyles } from './chess-pieces.js';
+import { RoomForm } from './room-form.js';
 import { CLOSE, ReconnectingSocket, socketUrl } from './socket.js';
 import { showServerError, showToast } from './toast.js';
 
@@ -256,6 +257,7 @@ function main() {
     queues.set(panel.dataset.queueGame, new MatchQueue(panel));
   }
   new LiveGames(document.querySelector('[data-live-games]')).start();
+  new RoomForm(document.querySelector('[data-room-form]'));
   const wanted = wantsToPlay();
   const queue = wanted && queues.get(wanted.game);
   if (queue) {

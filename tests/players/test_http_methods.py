@@ -19,7 +19,9 @@ SERVED_METHODS = {
     "api/games/<str:game_id>": {"GET", "HEAD"},
     "api/games/<str:game_id>/pgn": {"GET", "HEAD"},
     "healthz": {"GET", "HEAD"},
+    "room/<str:code>/": {"GET", "HEAD"},
     "api/guest": {"POST"},
+    "api/rooms": {"POST"},
     # Forms: unsafe methods go through Django's CSRF check like any form post.
     "signup/": None,
     "login/": None,
@@ -37,7 +39,7 @@ def test_every_route_is_listed_here():
 def concrete_path():
     players = [services.guest_create(), services.guest_create()]
     game = game_services.game_create(kind="chess", users=players, settings={"tc": "3+2"})
-    return lambda route: "/" + route.replace("<str:game_id>", game.id)
+    return lambda route: "/" + route.replace("<str:game_id>", game.id).replace("<str:code>", "ABC234")
 
 
 @pytest.mark.parametrize("route", READ_ONLY_ROUTES)
