@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from engine import views as engine_views
-from players import room_views
 from players import views as player_views
+from players.rooms import views as room_views
 
 urlpatterns = [
     path("", player_views.lobby, name="lobby"),

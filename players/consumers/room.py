@@ -6,10 +6,10 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 
 from engine.runtime import send_to_engine
-from players import room_services
 from players.consumers.guarded import CLOSE_MATCHED, CLOSE_UNAUTHENTICATED, GuardedConsumer
-from players.room_errors import RoomRefused
-from players.room_protocol import clean_room_message
+from players.rooms import services as room_services
+from players.rooms.errors import RoomRefused
+from players.rooms.protocol import clean_room_message
 from players.web_process import this_process
 
 # Unknown room, full room, or a user already in it (on another socket).

@@ -5,8 +5,9 @@ import json
 import pytest
 from django.test import Client
 
-from players import room_views, services
+from players import services
 from players.models import Room
+from players.rooms import views as room_views
 from players.tokens import token_for
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from engine.models import Game
 from kogame.routing import websocket_urlpatterns
-from players import room_services, services
+from players import services
 from players.auth import WebsocketAuthStack
 from players.models import Room, RoomMember, WebProcessLease
-from players.room_errors import RoomRefused
+from players.rooms import services as room_services
+from players.rooms.errors import RoomRefused
 from players.tokens import token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from engine.games.chess.clock import TimeControl
 from engine.models import GamePlayer
-from players.room_errors import RoomRefused
+from players.rooms.errors import RoomRefused
 
 GAMES = ("snake", "chess")
 BOT_LEVELS = tuple(GamePlayer.BotLevel.values)

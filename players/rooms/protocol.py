@@ -18,7 +18,7 @@ def _chat_message(content: dict) -> dict:
 
 
 def _update_settings(content: dict) -> dict:
-    # The values depend on the room's game: players.room_settings checks them.
+    # The values depend on the room's game: players.rooms.settings checks them.
     return {"type": "update_settings", "changes": {name: value for name, value in content.items() if name != "type"}}
 
 

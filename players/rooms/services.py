@@ -18,9 +18,9 @@ from django.utils import timezone
 from engine import services as game_services
 from engine.models import Game
 from players.models import ROOM_CODE_ALPHABET, ROOM_CODE_LENGTH, Room, RoomMember
-from players.room_errors import RoomRefused
-from players.room_selectors import Lobby, room_lobby
-from players.room_settings import room_settings_changed, room_settings_new
+from players.rooms.errors import RoomRefused
+from players.rooms.selectors import Lobby, room_lobby
+from players.rooms.settings import room_settings_changed, room_settings_new
 from players.services import web_process_lease_renew, web_process_leases_expire
 
 User = get_user_model()
@@ -55,7 +55,7 @@ def rooms_sweep() -> int:
 
 @transaction.atomic
 def room_create(*, owner: User, fields: dict) -> Room:
-    """A room for `{"game": ..., ...settings}` (players.room_settings), hosted by `owner`."""
+    """A room for `{"game": ..., ...settings}` (players.rooms.settings), hosted by `owner`."""
     game, settings = room_settings_new(fields=fields)
     rooms_sweep()
     for _ in range(ROOM_CODE_ATTEMPTS):

@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from kogame.read_only import read_only_view
-from players import room_services
 from players.http_auth import api_error, api_login_required
 from players.limits import MemoryWindowLimit, RedisWindowLimit
-from players.room_errors import RoomRefused
+from players.rooms import services as room_services
+from players.rooms.errors import RoomRefused
 
 # Rooms one user may create per window: plenty for people, a stop for a runaway script.
 ROOMS_PER_WINDOW = 10

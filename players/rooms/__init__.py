@@ -1,0 +1,1 @@
+"""Private rooms: a host, members who get ready, settings, chat, and a start that seats bots."""
