@@ -28,11 +28,12 @@ def game_create(
     users: Sequence[User],
     settings: dict,
     bots: Sequence[str] = (),
+    bots_first: bool = False,
     mode: str = Game.Mode.MATCH,
     game_id: str | None = None,
 ) -> Game:
     """Creates a game with its seats: the users in order (chess: white first), then a bot of each
-    level in `bots`."""
+    level in `bots`; or the bots first (a person playing black against a bot)."""
     game_kind = KINDS[kind]
     game = Game(kind=kind, mode=mode, settings=game_kind.clean_settings(mode, settings), seed=secrets.randbits(48))
     if game_id is not None:
@@ -42,22 +43,26 @@ def game_create(
         raise ValueError(f"a {kind} game has {game_kind.min_seats} to {game_kind.max_seats} seats, not {seat_count}")
     game.full_clean()
     game.save()
-    people = [GamePlayer(game=game, user=user, slot=slot) for slot, user in enumerate(users)]
-    robots = [GamePlayer(game=game, bot_level=level, slot=len(users) + index) for index, level in enumerate(bots)]
+    first_person, first_bot = (len(bots), 0) if bots_first else (0, len(users))
+    people = [GamePlayer(game=game, user=user, slot=first_person + index) for index, user in enumerate(users)]
+    robots = [GamePlayer(game=game, bot_level=level, slot=first_bot + index) for index, level in enumerate(bots)]
     for seat in people + robots:
         seat.full_clean()
         seat.save()
     return game
 
 
-def _seat_records(seats: Sequence[Seat]) -> tuple[list[User], list[str]]:
-    """A GameCreated record's seats as game_create takes them: people first, then bots."""
+def _seat_records(seats: Sequence[Seat]) -> tuple[list[User], list[str], bool]:
+    """A GameCreated record's seats as game_create takes them: people, bots, and whether the bots
+    sit first (a rematch swaps the colours)."""
     people = [seat for seat in seats if seat.bot is None]
     robots = [seat for seat in seats if seat.bot is not None]
-    if [seat.index for seat in people + robots] != list(range(len(seats))):
-        raise ValueError("a new game's people must sit before its bots")
+    bots_first = bool(robots) and robots[0].index == 0
+    order = robots + people if bots_first else people + robots
+    if [seat.index for seat in order] != list(range(len(seats))):
+        raise ValueError("a new game's people and bots must each sit together")
     by_name = User.objects.in_bulk([seat.name for seat in people], field_name="username")
-    return [by_name[seat.name] for seat in people], [str(seat.bot) for seat in robots]
+    return [by_name[seat.name] for seat in people], [str(seat.bot) for seat in robots], bots_first
 
 
 def game_start_message(*, game: Game) -> dict:
@@ -191,7 +196,9 @@ def engine_record_save(*, game_id: str, record: Record, v: int) -> None:
     elif isinstance(record, MovesTakenBack):
         chess_takeback_record(game_id=game_id, ply=record.ply)
     elif isinstance(record, GameCreated):
-        users, bots = _seat_records(record.seats)
-        game_create(kind=record.kind, users=users, bots=bots, settings=record.settings, game_id=record.game_id)
+        users, bots, bots_first = _seat_records(record.seats)
+        game_create(
+            kind=record.kind, users=users, bots=bots, bots_first=bots_first, settings=record.settings, game_id=record.game_id
+        )
     else:
         raise ValueError(f"unknown record {record!r}")

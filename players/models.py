@@ -62,7 +62,7 @@ class Room(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="rooms_owned"
     )
-    # {"bot_level", "target_players"}, and "tc" for chess (players.room_settings). Declared after
+    # {"bot_level", "target_players"}, and "tc" for chess (players.rooms.settings). Declared after
     # `owner`: from here on `settings` in this class body is the field, not django.conf's.
     settings = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -158,8 +158,8 @@ def _game_settings(room: Room) -> dict:
 @transaction.atomic
 def room_start(*, code: str, user: User) -> StartedGame:
     """The host starts the room's game once every member is ready: the members take the first
-    seats, in the order they joined (chess: colours at random among them), bots of the room's
-    level the rest up to target_players, and the room is done."""
+    seats, in the order they joined (chess: colours at random), bots of the room's level the
+    rest up to target_players, and the room is done."""
     room = _locked_room(code)
     _require_owner(room, user, "start the game")
     members = list(room.members.select_related("user").order_by("joined_at", "pk"))
@@ -174,7 +174,11 @@ def room_start(*, code: str, user: User) -> StartedGame:
     bots = [room.settings["bot_level"]] * (room.settings["target_players"] - len(users))
     if len(users) + len(bots) < 2:
         raise RoomRefused("too_few_players", "a game needs at least 2 seats")
-    game = game_services.game_create(kind=room.kind, users=users, bots=bots, settings=_game_settings(room))
+    # Chess: a person facing a bot plays black half the time.
+    bots_first = room.kind == Game.Kind.CHESS and bool(bots) and random.random() < 0.5
+    game = game_services.game_create(
+        kind=room.kind, users=users, bots=bots, bots_first=bots_first, settings=_game_settings(room)
+    )
     engine_message = game_services.game_start_message(game=game)
     # Deleting the room (and its members) makes a second start_game find nothing to start.
     room.delete()

@@ -6,7 +6,8 @@ import pytest
 
 from engine import services
 from engine.games.chess.records import MoveMade, MovesTakenBack
-from engine.models import ChessMove
+from engine.games.effects import GameCreated, Seat
+from engine.models import ChessMove, Game
 from engine.store import DatabaseResultStore
 from players import services as player_services
 
@@ -61,3 +62,12 @@ def test_a_bad_record_fails_alone(game):
     assert persist_all(store, game.id, records) == [True, False, True]
     assert list(ChessMove.objects.filter(game=game).values_list("ply", "uci")) == [(1, "e2e4"), (2, "e7e5")]
     store.close()
+
+
+def test_a_rematch_against_a_bot_is_saved_with_the_bot_playing_white(game):
+    person = game.seats.get(slot=0).user
+    seats = [Seat.robot(0, "hard"), Seat.person(1, person.username)]
+    created = GameCreated(game_id="rematch1", kind="chess", seats=seats, settings={"tc": "3+2"})
+    services.engine_records_save(records=[(game.id, created, 7)])
+    rematch = Game.objects.get(pk="rematch1")
+    assert [(seat.slot, seat.bot_level, seat.user_id) for seat in rematch.seats.all()] == [(0, "hard", None), (1, "", person.pk)]
