@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from engine import views as engine_views
+from players import bot_games
 from players import views as player_views
 from players.rooms import views as room_views
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/guest", player_views.guest_token, name="api-guest"),
     path("api/rooms", room_views.room_create, name="api-rooms"),
+    path("api/bot-games", bot_games.bot_game_start, name="api-bot-games"),
     path("api/games/", engine_views.games_live, name="api-games"),
     path("api/games/<str:game_id>", engine_views.game_detail, name="api-game"),
     path("api/games/<str:game_id>/pgn", engine_views.game_pgn, name="api-game-pgn"),

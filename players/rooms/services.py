@@ -151,7 +151,7 @@ def room_update_settings(*, code: str, user: User, changes: dict) -> Lobby:
     return room_lobby(room=room)
 
 
-def _game_settings(room: Room) -> dict:
+def game_settings_of(room: Room) -> dict:
     return {"tc": room.settings["tc"]} if room.kind == Game.Kind.CHESS else {}
 
 
@@ -177,7 +177,7 @@ def room_start(*, code: str, user: User) -> StartedGame:
     # Chess: a person facing a bot plays black half the time.
     bots_first = room.kind == Game.Kind.CHESS and bool(bots) and random.random() < 0.5
     game = game_services.game_create(
-        kind=room.kind, users=users, bots=bots, bots_first=bots_first, settings=_game_settings(room)
+        kind=room.kind, users=users, bots=bots, bots_first=bots_first, settings=game_settings_of(room)
     )
     engine_message = game_services.game_start_message(game=game)
     # Deleting the room (and its members) makes a second start_game find nothing to start.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { roomCreateFields, roomPageUrl } from '../../static/js/room-form.js';
+import { botGameFields, roomCreateFields, roomPageUrl } from '../../static/js/room-form.js';
 import {
   applyRoomMessage,
   botSeats,
@@ -121,5 +121,12 @@ describe('the lobby form', () => {
       bot_level: 'hard',
     });
     assert.equal(roomPageUrl('ABC234'), '/room/ABC234/');
+  });
+
+  test('playing the computer adds the colour in chess only', () => {
+    const chess = { game: 'chess', tc: '3+2', target_players: '4', bot_level: 'hard', color: 'black' };
+    assert.deepEqual(botGameFields(chess), { game: 'chess', tc: '3+2', bot_level: 'hard', color: 'black' });
+    const snake = { game: 'snake', tc: '3+2', target_players: '3', bot_level: 'easy', color: 'white' };
+    assert.deepEqual(botGameFields(snake), { game: 'snake', target_players: 3, bot_level: 'easy' });
   });
 });

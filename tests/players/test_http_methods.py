@@ -22,6 +22,7 @@ SERVED_METHODS = {
     "room/<str:code>/": {"GET", "HEAD"},
     "api/guest": {"POST"},
     "api/rooms": {"POST"},
+    "api/bot-games": {"POST"},
     # Forms: unsafe methods go through Django's CSRF check like any form post.
     "signup/": None,
     "login/": None,

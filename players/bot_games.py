@@ -1,0 +1,73 @@
+"""Play the computer: a game against bots at once, without a room (`POST /api/bot-games`).
+
+The body is a room's (players.rooms.settings): `game`, chess' `tc`, Snake's `target_players`
+(seats in all, the caller's included), `bot_level`; chess also takes `color` (`white`, `black`
+or `random`, the default).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from engine import services as game_services
+from engine.runtime import send_to_engine
+from players.http_auth import api_error, api_user_or_refusal
+from players.rooms.errors import RoomRefused
+from players.rooms.services import StartedGame
+from players.rooms.settings import room_settings_new
+from players.rooms.views import room_create_limit
+
+User = get_user_model()
+
+COLORS = ("white", "black", "random")
+
+
+@transaction.atomic
+def bot_game_create(*, user: User, fields: dict) -> StartedGame:
+    fields = dict(fields)
+    color = fields.pop("color", "random")
+    if color not in COLORS or (color != "random" and fields.get("game") != "chess"):
+        raise RoomRefused("bad_field", '"color" is "white", "black" or "random", and only for chess')
+    kind, settings = room_settings_new(fields=fields)
+    bots = [settings["bot_level"]] * (settings["target_players"] - 1)
+    bots_first = kind == "chess" and (color == "black" or (color == "random" and random.random() < 0.5))
+    game = game_services.game_create(
+        kind=kind, users=[user], bots=bots, bots_first=bots_first, settings={"tc": settings["tc"]} if kind == "chess" else {}
+    )
+    return StartedGame(game=game, engine_message=game_services.game_start_message(game=game))
+
+
+@csrf_exempt  # api_user_or_refusal checks CSRF for sessions; a bearer token needs none
+@require_POST
+async def bot_game_start(request):
+    # Async, so the engine is told from the server's own event loop (embedded mode lives there).
+    user, refusal = await sync_to_async(api_user_or_refusal)(request)
+    if refusal is not None:
+        return refusal
+    try:
+        fields = json.loads(request.body)
+    except ValueError:
+        return api_error(status=400, code="not_json", message="the body must be a JSON object")
+    if not isinstance(fields, dict):
+        return api_error(status=400, code="not_object", message="the body must be a JSON object")
+    # Counted with room creation: both start something on the server at a user's say-so.
+    verdict = await sync_to_async(room_create_limit().hit)(f"user:{user.pk}")
+    if not verdict.allowed:
+        response = api_error(status=429, code="rate_limited", message=f"too many new games; retry in {verdict.retry_after} s")
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    try:
+        started = await sync_to_async(bot_game_create)(user=user, fields=fields)
+    except RoomRefused as refusal:
+        return api_error(status=400, code=refusal.code, message=refusal.message)
+    # The engine hears of the game before its player does, so the first sync finds it.
+    await send_to_engine(started.engine_message)
+    return JsonResponse({"game_id": started.game.id}, status=201)
