@@ -90,14 +90,13 @@ class SnakeGame {
     this.board.setTickRate(this.tickHz);
     this.board.setMe(this.you.username);
     this.deathCauses.clear();
-    if ('width' in state) {
-      this.hasBoard = true;
-      this.layOutBoard(state.width, state.height);
-      this.board.reset(state);
-      const me = state.players.find((player) => player.username === this.you.username);
-      if (me?.alive) this.turns.reset(me.direction);
-    }
-    this.players = state.players || [];
+    // One shape for live and finished games alike (a finished one shows its snakes dead).
+    this.hasBoard = true;
+    this.layOutBoard(state.width, state.height);
+    this.board.reset(state);
+    const me = state.players.find((player) => player.username === this.you.username);
+    if (me?.alive) this.turns.reset(me.direction);
+    this.players = state.players;
     if (hadSnake && !this.mySnake()) this.leftWhileAway = true;
     this.applyPlayers(this.players, state.countdown || 0);
     if (state.status === 'started') this.panel.hideGameOver();
