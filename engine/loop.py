@@ -17,7 +17,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 from engine.deadlines import Deadlines
 from engine.engine_stats import EngineStats
@@ -35,11 +35,12 @@ from engine.games.effects import (
     seats_from_message,
 )
 from engine.ids import new_game_id
+from engine.inbound import Inbound
 from engine.live_game import RETAIN_ENDED_SECONDS, LiveGame
 from engine.orphans import ORPHAN_HEAD, Orphans
 from engine.outbox import Outbox, Send
-from engine.presence import Flip, PresenceBook
-from engine.wire import end_event, error_message, spectator_chat_message, spectators_group_name, sync_message
+from engine.presence import PresenceBook
+from engine.wire import end_event
 
 logger = logging.getLogger("kogame.engine")
 
@@ -103,9 +104,10 @@ class GameEngine(threading.Thread):
         self.stats = EngineStats()
         self._inbox: queue.Queue[dict] = queue.Queue(maxsize=INBOX_LIMIT)
         self._deadlines = Deadlines()
-        self._outbox = Outbox()
+        self.outbox = Outbox()
         self._stop_requested = threading.Event()
         self._last_housekeeping = float("-inf")
+        self.inbound = Inbound(self)
 
     # -- entry points, callable from any thread ---------------------------------------------
 
@@ -211,7 +213,7 @@ class GameEngine(threading.Thread):
             return
         self.stats.ticks += 1
         for event in events:
-            self._emit(game, event)
+            self.emit(game, event)
         self._check_end(game, now)
 
     def _check_end(self, game: LiveGame, now: float) -> None:
@@ -224,7 +226,7 @@ class GameEngine(threading.Thread):
     def _end(self, game: LiveGame, now: float, outcome: Outcome) -> None:
         game.ended_at = now
         game.outcome = outcome
-        self._emit(game, Event(end_event(outcome)))
+        self.emit(game, Event(end_event(outcome)))
         try:
             self.store.game_ended(game.game_id, outcome, game.v)
         except Exception:
@@ -245,7 +247,7 @@ class GameEngine(threading.Thread):
             outcome = Outcome(status="aborted", reason="engine_error", winner=None)
         self._end(game, now, outcome)
 
-    def _emit(self, game: LiveGame, effect: Effect) -> None:
+    def emit(self, game: LiveGame, effect: Effect) -> None:
         if isinstance(effect, BotTurn):
             self._ask_bot(game, effect)
             return
@@ -278,7 +280,7 @@ class GameEngine(threading.Thread):
 
     def _publish(self, game: LiveGame, released: list[tuple[int, str]]) -> None:
         for v, text in released:
-            self._outbox.event(game.game_id, v, text)
+            self.outbox.event(game.game_id, v, text)
         if released and game.ended_at is not None and game.next_head_at() < game.deadline:
             # Released after the end (a save confirmed late): wake in time to announce it.
             self._schedule(game, game.next_head_at())
@@ -286,7 +288,7 @@ class GameEngine(threading.Thread):
     def _announce_head(self, game: LiveGame, now: float) -> None:
         head = game.head_due(now)
         if head is not None:
-            self._outbox.head(game.game_id, head)
+            self.outbox.head(game.game_id, head)
 
     def _confirmation(self, game_id: str, v: int) -> Callable[[bool], None]:
         def confirm(saved: bool) -> None:
@@ -296,7 +298,7 @@ class GameEngine(threading.Thread):
         return confirm
 
     def _persisted(self, message: dict) -> None:
-        game = self._game_of(message)
+        game = self.games.get(message["game_id"])
         if game is None:
             return
         now = self.clock()
@@ -309,22 +311,22 @@ class GameEngine(threading.Thread):
         game_id = new_game_id()
         seats = [seat.to_message() for seat in new.seats]
         start = {"game_id": game_id, "seed": random.getrandbits(48), "mode": "match", "kind": new.kind, "seats": seats}
-        self._start_game({**start, "settings": new.settings})
+        self.start_game({**start, "settings": new.settings})
         return game_id
 
     def flush(self) -> None:
-        if not self._outbox:
+        if not self.outbox:
             return
-        sends = self._outbox.take()
+        sends = self.outbox.take()
         try:
             self.broadcaster.publish(sends)
         except Exception:
             logger.exception("broadcaster refused %d send(s)", len(sends))
 
     def _housekeeping(self, now: float) -> None:
-        self._apply_presence(self.presence.expire(now), now)
+        self.inbound.apply_presence(self.presence.expire(now), now)
         for game_id in self.orphans.to_announce(now):
-            self._outbox.head(game_id, ORPHAN_HEAD)
+            self.outbox.head(game_id, ORPHAN_HEAD)
         self.stats.log_late_ticks(logger)
         if self.heartbeat is not None:
             self.heartbeat.beat({"at": time.time(), "games": len(self.games), **self.stats.figures()})
@@ -332,17 +334,19 @@ class GameEngine(threading.Thread):
     # -- messages -----------------------------------------------------------------------------
 
     def handle(self, message: dict) -> None:
-        """Applies one inbound message. Nothing a message holds may raise out of here."""
+        """Applies one inbound message (engine/inbound.py). Nothing a message holds may raise out of here."""
+        kind = message.get("type")
         try:
-            handler = self._handlers.get(str(message.get("type")))
-            if handler is None:
-                logger.warning("engine ignored a message of type %r", message.get("type"))
-            else:
-                handler(self, message)
+            if kind == "engine.start_game":
+                self.start_game(message)
+            elif kind == "engine.persisted":
+                self._persisted(message)
+            elif not self.inbound.handle(message):
+                logger.warning("engine ignored a message of type %r", kind)
         except Exception:
-            logger.exception("engine could not handle a %r message", message.get("type"))
+            logger.exception("engine could not handle a %r message", kind)
 
-    def _start_game(self, message: dict) -> None:
+    def start_game(self, message: dict) -> None:
         game_id = str(message["game_id"])
         if game_id in self.games:
             return
@@ -360,122 +364,16 @@ class GameEngine(threading.Thread):
         self._schedule(game, game.deadline)
         logger.info("game %s (%s) started with %d seat(s)", game_id, session.kind, len(seats))
 
-    def _game_of(self, message: dict) -> LiveGame | None:
-        game_id = message.get("game_id")
-        return self.games.get(game_id) if isinstance(game_id, str) else None
-
-    def _intent(self, message: dict) -> None:
-        game = self._game_of(message)
-        reply_to = message.get("reply_channel")
-        username = message["username"]
-        intent = message["intent"]
-        if game is None:
-            self._outbox.reply(reply_to, error_message("game_over", "this game is not running"))
-            return
-        if game.ended_at is not None and intent.get("type") not in game.session.post_game_intents | {"chat"}:
-            self._outbox.reply(reply_to, error_message("game_over", "this game is over"))
-            return
-        if intent.get("type") == "chat":
-            chat = {"type": "chat", "username": username, "message": intent["message"], "room": intent.get("room", "player")}
-            if chat["room"] == "spectator":
-                # Unversioned and never to the players (in chess it would let spectators feed
-                # hints); spectators miss none of the versioned events for it.
-                self._outbox.to_group(spectators_group_name(game.game_id), spectator_chat_message(chat))
-            else:
-                self._emit(game, Event(chat))
-            return
-        error = game.session.validate(username, intent)
-        if error is not None:
-            self._outbox.reply(reply_to, error_message("refused", error))
-            return
-        if intent["type"] in game.session.immediate_intents:
-            now = self.clock()
-            try:
-                events = game.session.apply(username, intent, now)
-            except IntentRefused as refused:
-                self._outbox.reply(reply_to, error_message(refused.code, refused.message))
-                return
-            except Exception:
-                self._fail(game, now, f"{intent['type']} by {username}")
-                return
-            for event in events:
-                self._emit(game, event)
-            self._check_end(game, now)
-            return
-        if len(game.intents) == game.intents.maxlen:
-            game.dropped_intents += 1
-            self.stats.dropped_intents += 1
-        game.intents.append((username, intent))
-
-    def _bot_move(self, message: dict) -> None:
-        """A bot's move, chosen off this thread for the position at `ply`."""
-        game = self._game_of(message)
-        if game is None or game.ended_at is not None:
-            return
-        now = self.clock()
+    def play(self, game: LiveGame, now: float, during: str, step: Callable[[], list[Effect]]) -> None:
+        """Runs one step of a game's session, emits its effects, and ends the game if the step
+        did. A session that fails ends its game; one that refuses (IntentRefused) is the caller's."""
         try:
-            effects = game.session.bot_move(str(message["seat"]), int(message["ply"]), str(message["uci"]), now)
+            effects = step()
+        except IntentRefused:
+            raise
         except Exception:
-            self._fail(game, now, f"bot move by {message.get('seat')}")
+            self._fail(game, now, during)
             return
         for effect in effects:
-            self._emit(game, effect)
+            self.emit(game, effect)
         self._check_end(game, now)
-
-    def _presence(self, message: dict) -> None:
-        """One player socket opened or closed in a web process."""
-        now = self.clock()
-        seat = (str(message["game_id"]), str(message["username"]))
-        delta = 1 if message["connected"] else -1
-        flips = self.presence.change(process=str(message["process"]), seq=int(message["seq"]), seat=seat, delta=delta, now=now)
-        self._apply_presence(flips, now)
-
-    def _presence_report(self, message: dict) -> None:
-        """Every player socket a web process has open: keeps presence true across restarts."""
-        now = self.clock()
-        seats = [(str(game_id), str(username)) for game_id, username in message["sockets"]]
-        flips = self.presence.report(process=str(message["process"]), seq=int(message["seq"]), seats=seats, now=now)
-        self._apply_presence(flips, now)
-
-    def _apply_presence(self, flips: list[Flip], now: float) -> None:
-        """Tells the rules when a player's first socket arrived or last socket left."""
-        for (game_id, username), connected in flips:
-            game = self.games.get(game_id)
-            if game is None or game.ended_at is not None:
-                continue
-            try:
-                events = game.session.presence(username, connected, now)
-            except Exception:
-                self._fail(game, now, f"presence of {username}")
-                continue
-            for event in events:
-                self._emit(game, event)
-            self._check_end(game, now)
-
-    def _orphaned(self, message: dict) -> None:
-        game_id = str(message["game_id"])
-        self.orphans.add(game_id, Outcome(status=message["status"], reason=message["reason"], winner=None), self.clock())
-        self._outbox.head(game_id, ORPHAN_HEAD)
-
-    def _sync(self, message: dict) -> None:
-        """Answers a (re)connecting socket with the events it missed, or with a fresh gameState."""
-        reply_to = message.get("reply_channel")
-        game_id, seen = str(message.get("game_id")), message.get("v")
-        game = self.games.get(game_id)
-        if game is not None:
-            self._outbox.reply(reply_to, sync_message(known=True, events=game.missed_since(seen, self.clock())))
-            return
-        # The socket's versions came from the process that ran the game: its end follows them.
-        end = self.orphans.end_after(game_id, seen) if isinstance(seen, int) else None
-        self._outbox.reply(reply_to, sync_message(known=end is not None, events=[end] if end else []))
-
-    _handlers: ClassVar[dict[str, Callable[[GameEngine, dict], None]]] = {
-        "engine.start_game": _start_game,
-        "engine.intent": _intent,
-        "engine.sync": _sync,
-        "engine.persisted": _persisted,
-        "engine.bot_move": _bot_move,
-        "engine.presence": _presence,
-        "engine.presence_report": _presence_report,
-        "engine.orphaned": _orphaned,
-    }
