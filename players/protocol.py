@@ -98,7 +98,7 @@ def _is_unicode(text: str) -> bool:
     return True
 
 
-def _chat(content: dict) -> dict:
+def clean_chat(content: dict) -> dict:
     message = content.get("message")
     if not isinstance(message, str):
         raise BadFrame("bad_field", '"message" must be a string')
@@ -118,7 +118,7 @@ def clean_game_intent(kind: str, content: dict) -> dict:
     """The engine intent for a frame from `parse_frame`, or BadFrame. Chat is every kind's; the
     rest is the kind's own (engine/games/<kind>/intents.py)."""
     if content["type"] == "chat":
-        return _chat(content)
+        return clean_chat(content)
     cleaner = KINDS[kind].intents.get(content["type"])
     if cleaner is None:
         raise BadFrame("unknown_type", f"unknown message type {content['type']!r}")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from players.protocol import BadFrame
-from players.protocol import _chat as clean_chat  # game chat's rules, shared so both chats agree
+from engine.games.intents import no_fields
+from players.protocol import BadFrame, clean_chat
 
 
 def _ready_status(content: dict) -> dict:
@@ -14,6 +14,7 @@ def _ready_status(content: dict) -> dict:
 
 
 def _chat_message(content: dict) -> dict:
+    # Game chat's rules, so both chats agree.
     return {"type": "chat_message", "message": clean_chat(content)["message"]}
 
 
@@ -22,16 +23,12 @@ def _update_settings(content: dict) -> dict:
     return {"type": "update_settings", "changes": {name: value for name, value in content.items() if name != "type"}}
 
 
-def _no_fields(content: dict) -> dict:
-    return {"type": content["type"]}
-
-
 ROOM_MESSAGES = {
     "ready_status": _ready_status,
-    "start_game": _no_fields,
+    "start_game": no_fields,
     "chat_message": _chat_message,
     "update_settings": _update_settings,
-    "ping": _no_fields,
+    "ping": no_fields,
 }
 
 
