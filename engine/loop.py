@@ -1,11 +1,12 @@
 """The GameEngine: one thread that advances every live game on its own fixed timestep.
 
 Messages come in through `submit()` (from the `game_engine` channel's consumer, or straight from
-the websocket consumers in embedded mode); engine/inbound.py says what each one does. Every event a game produces is numbered, encoded
-once, held until durable if it must be (engine/live_game.py), and handed to the broadcaster at
-the end of the loop iteration, one group message per game. Nothing slow runs on this thread:
-persistence, the heartbeat, the sends and the chess bots' thinking are handed to other threads. No Django here, so the
-loop runs under a fake clock in tests.
+the websocket consumers in embedded mode); engine/inbound.py says what each one does. Every
+event a game produces is numbered, encoded once, held until durable if it must be
+(engine/live_game.py), and handed to the broadcaster at the end of the loop iteration, one group
+message per game. Nothing slow runs on this thread: persistence, the heartbeat, the sends and the
+chess bots' thinking are handed to other threads. No Django here, so the loop runs under a fake
+clock in tests.
 """
 
 from __future__ import annotations
