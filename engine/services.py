@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from engine.games import KINDS
-from engine.games.chess.records import MoveMade, MovesTakenBack
 from engine.games.effects import GameCreated, Record, Seat
-from engine.models import ChessMove, Game, GamePlayer
+from engine.kind_storage import KindStorage, storage_of, storage_of_record
+from engine.models import Game, GamePlayer
 
 if TYPE_CHECKING:
     from players.models import User  # AUTH_USER_MODEL
@@ -136,69 +136,45 @@ def games_recover_after_restart() -> list[dict]:
         {"type": "engine.orphaned", "game_id": game_id, "status": Game.Status.ABORTED.value, "reason": "server_restart"}
         for game_id in orphaned
     ]
-    for game in live.filter(kind__in=resumable).prefetch_related("chess_moves"):
-        message = game_start_message(game=game)
-        saved = list(game.chess_moves.all())
-        message["saved_moves"] = [[move.uci, move.white_ms, move.black_ms, move.spent_ms] for move in saved]
-        message["resume_after_v"] = max((move.v for move in saved), default=0) + 1
-        messages.append(message)
+    for game in live.filter(kind__in=resumable):
+        messages.append({**game_start_message(game=game), **storage_of(game.kind).resume_fields(game)})
     return messages
-
-
-def _chess_move(*, game_id: str, record: MoveMade, v: int) -> ChessMove:
-    """A validated, unsaved move: saved alone or with others in one INSERT."""
-    move = ChessMove(
-        game_id=game_id,
-        v=v,
-        ply=record.ply,
-        uci=record.uci,
-        san=record.san,
-        white_ms=record.white_ms,
-        black_ms=record.black_ms,
-        spent_ms=record.spent_ms,
-        lag_comp_ms=record.lag_comp_ms,
-    )
-    # The database enforces the game's foreign key and one move per ply; checking both here
-    # took two extra queries per move and halved the worker's move throughput (bench/chess_latency.py).
-    move.full_clean(exclude={"game"}, validate_constraints=False)
-    return move
-
-
-@transaction.atomic
-def chess_takeback_record(*, game_id: str, ply: int) -> int:
-    """Removes the moves after `ply` (a takeback)."""
-    deleted, _ = ChessMove.objects.filter(game_id=game_id, ply__gt=ply).delete()
-    return deleted
 
 
 @transaction.atomic
 def engine_records_save(*, records: list[tuple[str, Record, int]]) -> None:
     """Saves (game id, record, event version) in their order in one transaction: one commit for a
-    whole batch, and one INSERT for each run of consecutive moves."""
-    moves: list[ChessMove] = []
-    for game_id, record, v in records:
-        if isinstance(record, MoveMade):
-            moves.append(_chess_move(game_id=game_id, record=record, v=v))
-            continue
-        if moves:
-            ChessMove.objects.bulk_create(moves)
-            moves = []
-        engine_record_save(game_id=game_id, record=record, v=v)
-    if moves:
-        ChessMove.objects.bulk_create(moves)
+    whole batch; each run of one kind's records goes to that kind's storage together (chess
+    makes one INSERT of a run of moves)."""
+    run: list[tuple[str, Record, int]] = []
+    for entry in records:
+        if run and _saver_of(run[-1][1]) is not _saver_of(entry[1]):
+            _save_run(run)
+            run = []
+        run.append(entry)
+    if run:
+        _save_run(run)
+
+
+def _saver_of(record: Record) -> KindStorage | None:
+    """The kind storage that saves `record`; None for the engine's own GameCreated."""
+    return None if isinstance(record, GameCreated) else storage_of_record(record)
+
+
+def _save_run(run: list[tuple[str, Record, int]]) -> None:
+    saver = _saver_of(run[0][1])
+    if saver is not None:
+        saver.save_records(run)
+        return
+    for _, record, _ in run:
+        assert isinstance(record, GameCreated)
+        users, bots, bots_first = _seat_records(record.seats)
+        game_create(
+            kind=record.kind, users=users, bots=bots, bots_first=bots_first, settings=record.settings, game_id=record.game_id
+        )
 
 
 @transaction.atomic
 def engine_record_save(*, game_id: str, record: Record, v: int) -> None:
     """Saves one record an engine event depends on (see engine.games.effects.Event)."""
-    if isinstance(record, MoveMade):
-        _chess_move(game_id=game_id, record=record, v=v).save()
-    elif isinstance(record, MovesTakenBack):
-        chess_takeback_record(game_id=game_id, ply=record.ply)
-    elif isinstance(record, GameCreated):
-        users, bots, bots_first = _seat_records(record.seats)
-        game_create(
-            kind=record.kind, users=users, bots=bots, bots_first=bots_first, settings=record.settings, game_id=record.game_id
-        )
-    else:
-        raise ValueError(f"unknown record {record!r}")
+    engine_records_save(records=[(game_id, record, v)])

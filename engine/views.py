@@ -34,7 +34,7 @@ def games_live(request):
 @read_only_view
 def game_pgn(request, game_id: str):
     game = selectors.game_get(game_id=game_id)
-    if game is None or game.kind != game.Kind.CHESS:
+    if game is None or game.kind != "chess":
         raise Http404("no such chess game")
     response = HttpResponse(selectors.game_pgn(game=game), content_type="application/x-chess-pgn; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="kogame-{game.id}.pgn"'

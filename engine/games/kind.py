@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from engine.games.effects import GameSession, Seat
+from engine.games.effects import GameSession
 from engine.games.intents import IntentCleaner
 
 
@@ -22,8 +21,8 @@ class GameKind:
     # How many seats a match of this kind has, at least and at most.
     min_seats: int
     max_seats: int
-    # (the game's database row, its seats) -> the kind's part of gameState for a finished game,
-    # built by the same builder as a live game's.
-    finished_state: Callable[[Any, list[Seat]], dict]
     # Whether the kind can resume after an engine restart (from saved records).
     resumable: bool
+    # The dotted path of the kind's one Django-facing module (engine/kind_storage.py says what it
+    # holds), imported only where Django runs, so the rules and the loop stay free of it.
+    storage: str

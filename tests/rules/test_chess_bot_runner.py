@@ -230,6 +230,9 @@ def test_a_killed_stockfish_does_not_stop_the_runner(make_runner):
 
 
 def test_close_ends_threads_and_processes(engine_kind, make_runner):
+    # Other tests in this process may run an engine with bots of its own: only ours count.
+    stockfish_before, pool_before = set(stockfish_children()), set(multiprocessing.active_children())
+    threads_before = set(runner_threads())
     answers = Answers()
     runner = make_runner(answers, engine_kind=engine_kind, max_threads=2)
     for ply, level in enumerate(LEVELS):
@@ -237,15 +240,15 @@ def test_close_ends_threads_and_processes(engine_kind, make_runner):
     for _ in LEVELS:
         answers.next()
     if engine_kind == "stockfish":
-        assert stockfish_children()
+        assert set(stockfish_children()) - stockfish_before
     else:
-        assert multiprocessing.active_children()
+        assert set(multiprocessing.active_children()) - pool_before
     for ply in range(3, 7):  # still thinking or queued when closed
         ask(runner, fen=MIDDLEGAME_BLACK_TO_MOVE, ply=ply, level="hard", remaining_ms=SLOW_MS)
     runner.close()
-    assert runner_threads() == []
-    assert stockfish_children() == []
-    assert multiprocessing.active_children() == []
+    assert set(runner_threads()) - threads_before == set()
+    assert set(stockfish_children()) - stockfish_before == set()
+    assert set(multiprocessing.active_children()) - pool_before == set()
     runner.close()
     ask(runner, fen=MIDDLEGAME_BLACK_TO_MOVE, ply=7)
     assert runner.stats()["dropped"] == 1

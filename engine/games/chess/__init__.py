@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.games.chess.clock import TimeControl
 from engine.games.chess.intents import CLEANERS
 from engine.games.chess.session import ChessSession
-from engine.games.chess.state import finished_chess_state
-from engine.games.effects import Seat
 from engine.games.kind import GameKind
 
 
@@ -18,20 +14,6 @@ def _clean_settings(mode: str, settings: dict) -> dict:
     return {"tc": TimeControl.parse(settings["tc"]).label}
 
 
-def _finished_state(game: Any, seats: list[Seat]) -> dict:
-    moves = [(move.uci, move.white_ms, move.black_ms, move.spent_ms) for move in game.chess_moves.order_by("ply")]
-    final_clock = None if game.final_white_ms is None else {"white": game.final_white_ms, "black": game.final_black_ms}
-    winner = {"white_wins": "white", "black_wins": "black"}.get(game.status)
-    return finished_chess_state(
-        seats=seats,
-        tc=game.settings["tc"],
-        moves=moves,
-        status=game.status,
-        reason=game.reason or None,
-        winner=winner,
-        final_clock=final_clock,
-    )
-
 
 KIND = GameKind(
     name="chess",
@@ -40,7 +22,7 @@ KIND = GameKind(
     clean_settings=_clean_settings,
     min_seats=2,
     max_seats=2,
-    finished_state=_finished_state,
     # Every move is saved before it is broadcast: the game goes on from its moves.
     resumable=True,
+    storage="engine.games.chess.storage",
 )
