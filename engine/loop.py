@@ -75,6 +75,9 @@ class BotRunner(Protocol):
         """Has a bot choose a move off the engine thread; its answer comes back as an
         engine.bot_move message. Never blocks."""
 
+    def stats(self) -> dict[str, int]:
+        """Moves requested, answered, dropped and failed so far."""
+
 
 class HeartbeatSink(Protocol):
     def beat(self, stats: dict) -> None:
@@ -330,7 +333,8 @@ class GameEngine(threading.Thread):
             self.outbox.head(game_id, ORPHAN_HEAD)
         self.stats.log_late_ticks(logger)
         if self.heartbeat is not None:
-            self.heartbeat.beat({"at": time.time(), "games": len(self.games), **self.stats.figures()})
+            bots = {"bots": self.bots.stats()} if self.bots is not None else {}
+            self.heartbeat.beat({"at": time.time(), "games": len(self.games), **self.stats.figures(), **bots})
 
     # -- messages -----------------------------------------------------------------------------
 

@@ -192,6 +192,8 @@ KOGAME = {
     "STALE_GUEST_AGE_SECONDS": 24 * 3600,
     "GUEST_PURGE_INTERVAL_SECONDS": 3600,
 }
+if KOGAME["CHESS_BOTS"] not in ("auto", "stockfish", "builtin"):
+    raise ImproperlyConfigured('KOGAME_CHESS_BOTS must be "auto", "stockfish" or "builtin"')
 # Django's own check on request.body, for callers that skip the ASGI limit (the test client).
 DATA_UPLOAD_MAX_MEMORY_SIZE = KOGAME["MAX_REQUEST_BODY_BYTES"]
 

@@ -34,9 +34,9 @@ COLORS = ("white", "black", "random")
 def bot_game_create(*, user: User, fields: dict) -> StartedGame:
     fields = dict(fields)
     color = fields.pop("color", "random")
-    if color not in COLORS or (color != "random" and fields.get("game") != "chess"):
-        raise RoomRefused("bad_field", '"color" is "white", "black" or "random", and only for chess')
     kind, settings = room_settings_new(fields=fields)
+    if color not in COLORS or (color != "random" and kind != "chess"):
+        raise RoomRefused("bad_field", '"color" is "white", "black" or "random", and only for chess')
     bots = [settings["bot_level"]] * (settings["target_players"] - 1)
     bots_first = kind == "chess" and (color == "black" or (color == "random" and random.random() < 0.5))
     game = game_services.game_create(

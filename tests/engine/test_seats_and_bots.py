@@ -4,7 +4,7 @@ engine.bot_move, and results name the winning seats."""
 
 import pytest
 
-from engine.games.chess.session import ChessSession
+from engine.games.chess.session import BOT_ANSWER_TIMEOUT_SECONDS, ChessSession
 from engine.games.effects import BotTurn, Event, Seat, seats_from_message
 from engine.games.snake.session import SnakeSession
 from engine.loop import GameEngine
@@ -23,6 +23,9 @@ class RecordingBots:
 
     def request(self, **turn) -> None:
         self.requests.append(turn)
+
+    def stats(self) -> dict[str, int]:
+        return {"requested": len(self.requests)}
 
 
 def test_bot_seats_are_named_as_bots_and_never_as_a_username():
@@ -88,6 +91,14 @@ def test_a_chess_bot_is_asked_once_per_position_with_its_clock():
     assert not [effect for effect in session.tick([], 0.25) if isinstance(effect, BotTurn)]
 
 
+def test_a_bot_whose_answer_is_lost_is_asked_again():
+    session = chess_with_bot("white")
+    assert [effect for effect in session.tick([], 0.05) if isinstance(effect, BotTurn)]
+    assert not [effect for effect in session.tick([], 3.0) if isinstance(effect, BotTurn)]
+    (again,) = [effect for effect in session.tick([], 0.05 + BOT_ANSWER_TIMEOUT_SECONDS) if isinstance(effect, BotTurn)]
+    assert again.ply == 0
+
+
 def test_a_stale_or_illegal_bot_answer_changes_nothing():
     session = chess_with_bot("white")
     session.tick([], 0.05)
@@ -107,7 +118,9 @@ def test_people_cannot_move_for_the_bot_and_the_bot_declines_offers_but_takes_re
     session.apply("alice", {"type": "resign"}, 0.4)
     rematch = session.apply("alice", {"type": "rematch_offer"}, 0.5)
     (new_game,) = [effect.new_game for effect in rematch if isinstance(effect, Event) and effect.new_game]
-    assert [(seat.name, seat.bot) for seat in new_game.seats] == [("Easy bot 2", "easy"), ("alice", None)]
+    assert [(seat.name, seat.bot) for seat in new_game.seats] == [("Easy bot 1", "easy"), ("alice", None)]
+    (event,) = [effect.body for effect in rematch if isinstance(effect, Event) and effect.new_game]
+    assert (event["white"], event["black"]) == ("Easy bot 1", "alice")
 
 
 def test_the_loop_hands_bot_turns_to_the_runner_and_plays_its_answer(clock, broadcaster):

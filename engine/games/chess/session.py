@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from engine.games.chess import rules
+from engine.games.chess.bots import MAX_THINK_MS
 from engine.games.chess.clock import TimeControl
 from engine.games.chess.records import MoveMade, MovesTakenBack
 from engine.games.chess.state import chess_state
@@ -12,6 +13,9 @@ from engine.games.effects import BotTurn, Effect, Event, IntentRefused, NewGame,
 
 logger = logging.getLogger("kogame.engine")
 
+# A bot asked for a move and silent this long is asked again (its answer or the request was
+# lost): its longest think (bots.MAX_THINK_MS) and a margin for a busy machine.
+BOT_ANSWER_TIMEOUT_SECONDS = MAX_THINK_MS / 1000 + 5.0
 # What a bot answers to its opponent's offers: it plays on, and takes every rematch.
 _BOT_ANSWERS = {"draw_offer": "draw_decline", "takeback_offer": "takeback_decline", "rematch_offer": "rematch_accept"}
 
@@ -36,8 +40,10 @@ class ChessSession:
         else:
             self.game = rules.new_game(white=white.name, black=black.name, tc=self.tc, now=now)
         self.bots = {"white": white.bot, "black": black.bot}
-        # The ply a bot was last asked to move at, so it is asked once per position.
+        # The ply a bot was last asked to move at, and when: asked once per position, unless
+        # its answer is overdue.
         self.asked_at_ply: int | None = None
+        self.asked_at = 0.0
 
     def _seat(self, colour: str) -> Seat:
         return self.seats[0] if colour == "white" else self.seats[1]
@@ -85,8 +91,9 @@ class ChessSession:
         turn = rules.side_to_move(self.game)
         level = self.bots[turn]
         ply = len(self.game.moves)
-        if level is not None and self.game.status == "started" and self.asked_at_ply != ply:
-            self.asked_at_ply = ply
+        overdue = now - self.asked_at >= BOT_ANSWER_TIMEOUT_SECONDS
+        if level is not None and self.game.status == "started" and (self.asked_at_ply != ply or overdue):
+            self.asked_at_ply, self.asked_at = ply, now
             remaining = self.game.clock.remaining_ms(turn, now)
             effects.append(
                 BotTurn(
@@ -136,8 +143,9 @@ class ChessSession:
             elif event["type"] == "takeback":
                 effects.append(Event(event, record=MovesTakenBack(ply=event["ply"])))
             elif event["type"] == "rematch":
-                white, black = self.seats[1], self.seats[0]
-                seats = [Seat(index=0, name=white.name, bot=white.bot), Seat(index=1, name=black.name, bot=black.bot)]
+                # Colours swap; a bot is named after its new seat, as the database will name it.
+                seats = [_reseated(self.seats[1], 0), _reseated(self.seats[0], 1)]
+                event["white"], event["black"] = seats[0].name, seats[1].name
                 effects.append(Event(event, new_game=NewGame(kind="chess", seats=seats, settings={"tc": self.tc.label})))
             else:
                 effects.append(Event(event))
@@ -164,3 +172,7 @@ class ChessSession:
         rules.abort(self.game, reason, now)
         final = self.game.final_clock
         return Outcome(status="aborted", reason=reason, winner=None, final_clock=dict(final) if final else None)
+
+
+def _reseated(seat: Seat, index: int) -> Seat:
+    return Seat.robot(index, seat.bot) if seat.bot is not None else Seat.person(index, seat.name)
