@@ -1,4 +1,4 @@
-// The lobby's "Play with friends, or the computer" form: POST /api/rooms (session + CSRF), then
+// The lobby's "Play with friends" form: POST /api/rooms (session + CSRF), then
 // the room's page; or POST /api/bot-games, then the game's page.
 
 import { speedName, timeControlText } from './chess-clock.js';

@@ -81,7 +81,7 @@ async def test_a_player_takes_on_the_chess_computer_from_the_lobby(players):
     await form.get_by_label("Game").select_option("chess")
     await form.get_by_label("Time control").select_option("3+2")
     await form.get_by_label("Bots").select_option("hard")
-    await form.get_by_label("Your colour").select_option("white")
+    await form.get_by_label("Colour vs computer").select_option("white")
     await form.get_by_role("button", name="Play the computer").click()
     await expect(page).to_have_url(GAME_URL)
     await expect(page.locator("[data-chess-board]")).to_be_visible()
