@@ -7,7 +7,6 @@ or `random`, the default).
 
 from __future__ import annotations
 
-import json
 import random
 
 from asgiref.sync import sync_to_async
@@ -19,7 +18,8 @@ from django.views.decorators.http import require_POST
 
 from engine import services as game_services
 from engine.runtime import send_to_engine
-from players.http_auth import api_error, api_user_or_refusal
+from players.http_auth import api_user_or_refusal
+from players.json_api import api_error, json_object_or_refusal, rate_limited
 from players.rooms.errors import RoomRefused
 from players.rooms.services import StartedGame
 from players.rooms.settings import room_settings_new
@@ -52,18 +52,13 @@ async def bot_game_start(request):
     user, refusal = await sync_to_async(api_user_or_refusal)(request)
     if refusal is not None:
         return refusal
-    try:
-        fields = json.loads(request.body)
-    except ValueError:
-        return api_error(status=400, code="not_json", message="the body must be a JSON object")
-    if not isinstance(fields, dict):
-        return api_error(status=400, code="not_object", message="the body must be a JSON object")
+    fields, refusal = json_object_or_refusal(request)
+    if refusal is not None:
+        return refusal
     # Counted with room creation: both start something on the server at a user's say-so.
     verdict = await sync_to_async(room_create_limit().hit)(f"user:{user.pk}")
     if not verdict.allowed:
-        response = api_error(status=429, code="rate_limited", message=f"too many new games; retry in {verdict.retry_after} s")
-        response["Retry-After"] = str(verdict.retry_after)
-        return response
+        return rate_limited(verdict, too_many="new games")
     try:
         started = await sync_to_async(bot_game_create)(user=user, fields=fields)
     except RoomRefused as refusal:

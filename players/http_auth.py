@@ -16,13 +16,10 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from players import selectors
+from players.json_api import api_error
 
 if TYPE_CHECKING:
     from players.models import User  # AUTH_USER_MODEL
-
-
-def api_error(*, status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
 class _CsrfCheck(CsrfViewMiddleware):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 from django.conf import settings
@@ -11,7 +10,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from kogame.read_only import read_only_view
-from players.http_auth import api_error, api_login_required
+from players.http_auth import api_login_required
+from players.json_api import api_error, json_object_or_refusal, rate_limited
 from players.limits import MemoryWindowLimit, RedisWindowLimit
 from players.rooms import services as room_services
 from players.rooms.errors import RoomRefused
@@ -33,19 +33,12 @@ def room_create_limit() -> MemoryWindowLimit | RedisWindowLimit:
 @require_POST
 @api_login_required
 def room_create(request, *, user):
-    try:
-        fields = json.loads(request.body)
-    except ValueError:
-        return api_error(status=400, code="not_json", message="the body must be a JSON object")
-    if not isinstance(fields, dict):
-        return api_error(status=400, code="not_object", message="the body must be a JSON object")
+    fields, refusal = json_object_or_refusal(request)
+    if refusal is not None:
+        return refusal
     verdict = room_create_limit().hit(f"user:{user.pk}")
     if not verdict.allowed:
-        response = api_error(
-            status=429, code="rate_limited", message=f"too many new rooms; retry in {verdict.retry_after} s"
-        )
-        response["Retry-After"] = str(verdict.retry_after)
-        return response
+        return rate_limited(verdict, too_many="new rooms")
     try:
         room = room_services.room_create(owner=user, fields=fields)
     except RoomRefused as refusal:
