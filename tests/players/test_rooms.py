@@ -4,28 +4,18 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from engine.models import Game
-from kogame.routing import websocket_urlpatterns
 from players import services
-from players.auth import WebsocketAuthStack
 from players.models import Room, RoomMember, WebProcessLease
 from players.rooms import services as room_services
 from players.rooms.errors import RoomRefused
 from players.tokens import token_for
+from tests.players.test_consumers import connect as open_socket
+from tests.players.test_consumers import make_guest, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-application = WebsocketAuthStack(URLRouter(websocket_urlpatterns))
-
-
-@database_sync_to_async
-def make_guest():
-    user = services.guest_create()
-    return user, token_for(user_id=user.pk)
 
 
 @database_sync_to_async
@@ -43,21 +33,9 @@ def ready_flags(code):
     return dict(RoomMember.objects.filter(room__code=code).values_list("user__username", "ready"))
 
 
-async def open_socket(path, token=None):
-    if token is not None:
-        path += f"?token={token}"
-    communicator = WebsocketCommunicator(application, path)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
 async def next_of(communicator, message_type, timeout=3.0):
     """The next message of `message_type`, skipping others."""
-    while True:
-        message = await communicator.receive_json_from(timeout=timeout)
-        if message["type"] == message_type:
-            return message
+    return await receive_until(communicator, lambda message: message["type"] == message_type, timeout=timeout)
 
 
 async def closed_with(communicator) -> int:
