@@ -396,12 +396,6 @@ async def chess_room_game(stack, token: str, username: str, **settings) -> str:
     return await start_and_leave(room, [room])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a rematch against a bot keeps the bot's old name in the engine (engine/games/chess/session.py, "
-    "ChessSession._effects, 'rematch' branch) while the database names it by its new slot (GamePlayer.seat, "
-    "Seat.robot): the live game and GET /api/games disagree on the bot's username",
-)
 async def test_a_rematch_against_a_bot_names_the_bot_alike_live_and_saved(stack):
     alice, token = new_guest(stack)
     game_id = await chess_room_game(stack, token, alice, tc="3+2", bot_level="hard")
