@@ -13,7 +13,7 @@ from engine.games.effects import Event, IntentRefused, Outcome
 from engine.live_game import LiveGame
 from engine.orphans import ORPHAN_HEAD
 from engine.presence import Flip
-from engine.wire import error_message, spectator_chat_message, spectators_group_name, sync_message
+from engine.wire import error_message, spectator_chat_message, sync_message
 
 if TYPE_CHECKING:
     from engine.loop import GameEngine
@@ -70,7 +70,7 @@ class Inbound:
         if chat["room"] == "spectator":
             # Unversioned and never to the players (in chess it would let spectators feed
             # hints); spectators miss none of the versioned events for it.
-            self.engine.outbox.to_group(spectators_group_name(game.game_id), spectator_chat_message(chat))
+            self.engine.outbox.to_game(game.game_id, spectator_chat_message(chat))
         else:
             self.engine.emit(game, Event(chat))
 

@@ -3,7 +3,7 @@
 Messages come in through `submit()` (from the `game_engine` channel's consumer, or straight from
 the websocket consumers in embedded mode); engine/inbound.py says what each one does. Every
 event a game produces is numbered, encoded once, held until durable if it must be
-(engine/live_game.py), and handed to the broadcaster at the end of the loop iteration, one group
+(engine/live_game.py), and handed to the broadcaster at the end of the loop iteration, one relay
 message per game. Nothing slow runs on this thread: persistence, the heartbeat, the sends and the
 chess bots' thinking are handed to other threads. No Django here, so the loop runs under a fake
 clock in tests.
@@ -60,7 +60,10 @@ DRAIN_SECONDS = 5.0
 
 class Broadcaster(Protocol):
     def publish(self, sends: list[Send]) -> None:
-        """Sends ("group" | "channel", name, message) in order, without blocking the caller."""
+        """Sends ("game" | "channel", name, message) in order, without blocking the caller."""
+
+    def figures(self) -> dict[str, int]:
+        """Messages sent so far, and those lost on the way."""
 
 
 class ResultStore(Protocol):
@@ -334,7 +337,8 @@ class GameEngine(threading.Thread):
         self.stats.log_late_ticks(logger)
         if self.heartbeat is not None:
             bots = {"bots": self.bots.stats()} if self.bots is not None else {}
-            self.heartbeat.beat({"at": time.time(), "games": len(self.games), **self.stats.figures(), **bots})
+            figures = {"games": len(self.games), **self.stats.figures(), "broadcast": self.broadcaster.figures(), **bots}
+            self.heartbeat.beat({"at": time.time(), **figures})
 
     # -- messages -----------------------------------------------------------------------------
 

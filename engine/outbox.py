@@ -1,10 +1,12 @@
-"""What one loop iteration sends, gathered so each game gets one group message per iteration."""
+"""What one loop iteration sends, gathered so each game gets one relay message per iteration."""
 
 from __future__ import annotations
 
-from engine.wire import events_message, group_name
+from engine.wire import events_message
 
-Send = tuple[str, str, dict]  # ("group" | "channel", name, message)
+# ("game", game_id, message): relayed to every web process's sockets of the game;
+# ("channel", reply_channel, message): to one socket, over the channel layer.
+Send = tuple[str, str, dict]
 
 
 class Outbox:
@@ -22,8 +24,9 @@ class Outbox:
     def head(self, game_id: str, v: int) -> None:
         self._heads[game_id] = v
 
-    def to_group(self, group: str, message: dict) -> None:
-        self._others.append(("group", group, message))
+    def to_game(self, game_id: str, message: dict) -> None:
+        """A message for the game's sockets that is not one of its events (spectators' chat)."""
+        self._others.append(("game", game_id, message))
 
     def reply(self, channel: str | None, message: dict) -> None:
         if channel:
@@ -32,7 +35,7 @@ class Outbox:
     def take(self) -> list[Send]:
         """Everything gathered, emptied: each game's events in version order, then its head."""
         sends: list[Send] = [
-            ("group", group_name(game_id), events_message(self._events.get(game_id, []), self._heads.get(game_id)))
+            ("game", game_id, events_message(self._events.get(game_id, []), self._heads.get(game_id)))
             for game_id in dict.fromkeys([*self._events, *self._heads])
         ]
         sends += self._others

@@ -15,10 +15,11 @@ import threading
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from engine.broadcast import LayerBroadcaster
+from engine.broadcast import EngineBroadcaster, GamePublisher
 from engine.games.chess.bot_runner import ChessBotRunner
 from engine.heartbeat import HeartbeatPublisher, MemoryHeartbeat, RedisHeartbeat
 from engine.loop import GameEngine
+from engine.relay_publisher import RedisGamePublisher
 from engine.store import DatabaseResultStore
 
 logger = logging.getLogger("kogame.engine")
@@ -28,7 +29,7 @@ ENGINE_CHANNEL = "game_engine"
 
 _lock = threading.Lock()
 _engine: GameEngine | None = None
-_broadcaster: LayerBroadcaster | None = None
+_broadcaster: EngineBroadcaster | None = None
 _store: DatabaseResultStore | None = None
 _heartbeat: HeartbeatPublisher | None = None
 _bots: ChessBotRunner | None = None
@@ -47,6 +48,17 @@ def heartbeat_reader() -> RedisHeartbeat | MemoryHeartbeat:
     return _redis_heartbeat
 
 
+def game_publisher() -> GamePublisher:
+    """Where the engine's game messages go: Redis pub/sub, which every web process subscribes to
+    (worker mode), or straight to this process's relay (embedded mode: its sockets are the only
+    ones)."""
+    if settings.EMBEDDED_ENGINE:
+        from players.relay import this_relay  # the web side, imported only where it runs in this process
+
+        return this_relay
+    return RedisGamePublisher(settings.REDIS_URL)
+
+
 def start_engine(*, own_loop: bool, recover: bool = False) -> GameEngine:
     """Starts the engine once per process. `own_loop`: sends from a private event loop (worker);
     otherwise they wait for `bind_server_loop()` (embedded). `recover`: first take over the games
@@ -58,7 +70,7 @@ def start_engine(*, own_loop: bool, recover: bool = False) -> GameEngine:
         _stopped = False
         _store = DatabaseResultStore()
         recovered = _store.recover_games() if recover else []
-        _broadcaster = LayerBroadcaster(get_channel_layer())
+        _broadcaster = EngineBroadcaster(games=game_publisher(), channel_layer=get_channel_layer())
         if own_loop:
             _broadcaster.start_own_loop()
         _heartbeat = HeartbeatPublisher(_memory_heartbeat if settings.EMBEDDED_ENGINE else RedisHeartbeat(settings.REDIS_URL))
@@ -80,7 +92,8 @@ def start_engine(*, own_loop: bool, recover: bool = False) -> GameEngine:
 
 
 def bind_server_loop(loop: asyncio.AbstractEventLoop) -> None:
-    """Embedded mode: send through the web server's own loop, where the in-memory layer lives."""
+    """Embedded mode: send through the web server's own loop, where the in-memory layer and the
+    relay live."""
     broadcaster = _broadcaster
     if broadcaster is not None and broadcaster.loop is not loop:
         with _lock:

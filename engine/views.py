@@ -4,6 +4,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 
 from engine import selectors
 from kogame.read_only import read_only_view
+from players.relay import this_relay
 
 logger = logging.getLogger("kogame.health")
 
@@ -15,7 +16,9 @@ def healthz(request):
     except Exception as error:
         logger.warning("health check could not read the heartbeat: %s", error)
         alive, engine = False, {"alive": False, "error": str(error)}
-    return JsonResponse({"status": "ok" if alive else "unavailable", "engine": engine}, status=200 if alive else 503)
+    # The relay's figures are this web process's own: each web process answers for its sockets.
+    body = {"status": "ok" if alive else "unavailable", "engine": engine, "relay": this_relay.figures()}
+    return JsonResponse(body, status=200 if alive else 503)
 
 
 @read_only_view

@@ -1,6 +1,7 @@
-"""What leaves the engine, one builder per message shape: the groups it sends to, the JSON of
-its events (encoded once, whatever the number of sockets), and the channel-layer messages that
-carry them to the web processes (docs/protocol.md, section 9)."""
+"""What leaves the engine, one builder per message shape: the JSON of its events (encoded once,
+whatever the number of sockets), the relay messages that carry them to every web process on the
+game's relay channel, and the replies to one socket on the channel layer (docs/protocol.md,
+section 9)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,23 @@ from engine.games.effects import Outcome
 encode_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def group_name(game_id: str) -> str:
-    return f"game.{game_id}"
+# A game's relay channel (Redis pub/sub, worker mode). Pub/sub channels are server-wide, not per
+# database: the random game ids keep deployments that share a Redis server apart.
+RELAY_CHANNEL_PREFIX = "kogame:relay:"
 
 
-def spectators_group_name(game_id: str) -> str:
-    """Spectators' chat goes here only, unversioned: players never receive it."""
-    return f"game.{game_id}.spectators"
+def relay_channel(game_id: str) -> str:
+    return f"{RELAY_CHANNEL_PREFIX}{game_id}"
+
+
+def relay_payload(message: dict) -> bytes:
+    """A relay message as published: JSON, its event texts carried as strings, so a web process
+    decodes the message once and sends each text to its sockets as it is."""
+    return encode_json(message).encode()
+
+
+def relay_message(payload: bytes) -> dict:
+    return json.loads(payload)
 
 
 def end_event(outcome: Outcome) -> dict:
@@ -70,4 +81,5 @@ def error_message(code: str, message: str) -> dict:
 
 
 def spectator_chat_message(chat: dict) -> dict:
+    """Relayed on the game's channel like its events, but to spectators' sockets only, unversioned."""
     return {"type": "game.spectator_chat", "text": encode_json(chat)}

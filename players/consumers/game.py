@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import statistics
 import time
 from collections import deque
@@ -14,10 +15,13 @@ from channels.db import database_sync_to_async
 from engine import selectors as game_selectors
 from engine import services as game_services
 from engine.runtime import send_to_engine
-from engine.wire import group_name, spectators_group_name
 from players.consumers.guarded import CLOSE_UNAUTHENTICATED, CLOSE_UNKNOWN_GAME, GuardedConsumer
 from players.protocol import BadFrame, clean_game_intent, parse_version_param
+from players.relay import this_relay
+from players.socket_feed import SocketFeed
 from players.web_process import this_process
+
+logger = logging.getLogger("kogame.players")
 
 # A sync the engine has not answered after this long is asked again, the wait doubling up to the
 # limit, for as long as the socket is open: the engine may be restarting, or the request lost.
@@ -38,6 +42,8 @@ class PlayerConsumer(GuardedConsumer):
     """`/ws/game/<game_id>/`: play (players) or watch (everyone else)."""
 
     announced_presence = False
+    feed: SocketFeed | None = None
+    relayer: asyncio.Task | None = None  # handles what the relay puts in `feed`
     lag_prober: asyncio.Task | None = None
     sync_retry: asyncio.TimerHandle | None = None
     sync_request: asyncio.Task | None = None  # held so the event loop's weak reference is not the only one
@@ -62,7 +68,6 @@ class PlayerConsumer(GuardedConsumer):
         self.kind = game.kind
         self.mode = game.mode
         self.is_player = game.mode == game.Mode.ARENA or any(seat.bot is None and seat.name == self.username for seat in seats)
-        self.group = group_name(self.game_id)
         # The last version this client has; -1 before it has any.
         self.last_v = -1
         self.synced = False
@@ -70,9 +75,9 @@ class PlayerConsumer(GuardedConsumer):
         # Sync requests sent since the last one answered.
         self.sync_attempts = 0
         await self.accept()
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        if not self.is_player:
-            await self.channel_layer.group_add(spectators_group_name(self.game_id), self.channel_name)
+        # Before asking for the state: events published from now on reach this socket.
+        self.feed = await this_relay.join(self.game_id, spectator=not self.is_player)
+        self.relayer = asyncio.ensure_future(self._relay_forever(self.feed))
         if final_state is not None:
             self.synced = True
             self.last_v = final_state["v"]
@@ -126,10 +131,10 @@ class PlayerConsumer(GuardedConsumer):
             self.lag_prober.cancel()
         if self.sync_retry is not None:
             self.sync_retry.cancel()
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            if not self.is_player:
-                await self.channel_layer.group_discard(spectators_group_name(self.game_id), self.channel_name)
+        if self.relayer is not None:
+            self.relayer.cancel()
+        if self.feed is not None:
+            await this_relay.leave(self.game_id, self.feed)
         if self.announced_presence:
             await self._presence(False)
 
@@ -161,6 +166,24 @@ class PlayerConsumer(GuardedConsumer):
             await getattr(self, get_handler_name(message))(message)
 
     # -- from the engine ------------------------------------------------------------------
+
+    async def _relay_forever(self, feed: SocketFeed) -> None:
+        """Handles the relayed messages (game.events, game.spectator_chat, relay.lost) one at a
+        time, in order, on this socket's own task; replies to this socket (game.sync,
+        game.error) come through the channel layer instead."""
+        while True:
+            message = await feed.next()
+            try:
+                await getattr(self, get_handler_name(message))(message)
+            except Exception:
+                # A server bug: logged, and this socket goes on receiving.
+                logger.exception("failed to relay a %r message", message["type"])
+
+    async def relay_lost(self, message):
+        # Something meant for this socket was lost on the way: ask for what it lacks. A socket
+        # already waiting for a sync gets everything from its answer.
+        if self.synced:
+            await self._request_sync()
 
     async def game_sync(self, message):
         if self.synced:

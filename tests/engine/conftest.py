@@ -5,7 +5,6 @@ import json
 import pytest
 
 from engine.games.effects import Outcome
-from engine.wire import group_name
 
 
 class FakeClock:
@@ -23,11 +22,14 @@ class RecordingBroadcaster:
     def publish(self, sends):
         self.sends.extend(sends)
 
-    def group_events(self, game_id: str) -> list[dict]:
+    def figures(self):
+        return {"published": len(self.sends)}
+
+    def game_events(self, game_id: str) -> list[dict]:
         return [
             json.loads(text)
             for target, name, message in self.sends
-            if target == "group" and name == group_name(game_id)
+            if target == "game" and name == game_id and message["type"] == "game.events"
             for _, text in message["events"]
         ]
 

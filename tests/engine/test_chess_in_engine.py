@@ -58,7 +58,7 @@ def play(engine, username, uci, reply_channel="reply"):
 def test_a_move_is_applied_and_broadcast_at_once_after_it_is_saved(engine, clock, broadcaster, store):
     start_chess(engine)
     play(engine, "white_player", "e2e4")
-    (move,) = broadcaster.group_events("c1")
+    (move,) = broadcaster.game_events("c1")
     assert (move["type"], move["san"], move["ply"], move["player"]) == ("move", "e4", 1, "white")
     assert "e7e5" in move["legal_moves"]
     assert store.records == [
@@ -75,10 +75,10 @@ def test_a_move_stays_unpublished_while_the_store_has_not_saved_it(clock, broadc
     engine = GameEngine(broadcaster=broadcaster, store=store, clock=clock, session_factories={"chess": ChessSession})
     start_chess(engine)
     play(engine, "white_player", "e2e4")
-    assert broadcaster.group_events("c1") == []
+    assert broadcaster.game_events("c1") == []
     store.confirmations[0](True)
     engine.pump()
-    assert [e["san"] for e in broadcaster.group_events("c1")] == ["e4"]
+    assert [e["san"] for e in broadcaster.game_events("c1")] == ["e4"]
 
 
 def test_out_of_turn_and_illegal_moves_are_refused_to_the_sender_only(engine, clock, broadcaster):
@@ -89,7 +89,7 @@ def test_out_of_turn_and_illegal_moves_are_refused_to_the_sender_only(engine, cl
     assert [r["code"] for r in broadcaster.replies("black")] == ["not_your_turn"]
     assert [r["code"] for r in broadcaster.replies("white")] == ["illegal_move"]
     assert [r["code"] for r in broadcaster.replies("spectator")] == ["refused"]
-    assert broadcaster.group_events("c1") == []
+    assert broadcaster.game_events("c1") == []
 
 
 def test_the_engine_ends_a_game_on_time_within_one_tick_without_any_claim(engine, clock, broadcaster, store):
@@ -103,9 +103,9 @@ def test_the_engine_ends_a_game_on_time_within_one_tick_without_any_claim(engine
     while clock.now < flag_at + 1.0:
         clock.now += 0.015625  # exact in binary floating point
         engine.pump()
-        if any(e["type"] == "gameEnd" for e in broadcaster.group_events("c1")):
+        if any(e["type"] == "gameEnd" for e in broadcaster.game_events("c1")):
             break
-    end = broadcaster.group_events("c1")[-1]
+    end = broadcaster.game_events("c1")[-1]
     assert (end["type"], end["status"], end["reason"], end["winner"]) == ("gameEnd", "black_wins", "timeout", "black")
     assert end["clock"] == {"white": 0, "black": 15_000, "running": None}
     assert flag_at <= clock.now <= flag_at + ChessSession.period
@@ -132,7 +132,7 @@ def test_a_game_whose_first_move_never_comes_is_aborted(engine, clock, broadcast
     start_chess(engine, tc="3+2")
     clock.now += 26.0
     engine.pump()
-    end = broadcaster.group_events("c1")[-1]
+    end = broadcaster.game_events("c1")[-1]
     assert (end["type"], end["status"], end["reason"]) == ("gameEnd", "aborted", "aborted")
 
 
@@ -143,7 +143,7 @@ def test_rematch_starts_a_new_game_with_colours_swapped(engine, clock, broadcast
             {"type": "engine.intent", "game_id": "c1", "username": username, "intent": {"type": action}, "reply_channel": "r"}
         )
         engine.pump()
-    rematch = next(e for e in broadcaster.group_events("c1") if e["type"] == "rematch")
+    rematch = next(e for e in broadcaster.game_events("c1") if e["type"] == "rematch")
     new_game = engine.games[rematch["game_id"]].session.game
     assert (new_game.white, new_game.black) == ("black_player", "white_player")
     seats = [Seat(index=0, name="black_player"), Seat(index=1, name="white_player")]
@@ -167,7 +167,7 @@ def test_a_resumed_game_numbers_its_events_past_the_previous_process(engine, clo
     )
     engine.pump()
     play(engine, "black_player", "e7e5")
-    (move,) = broadcaster.group_events("c1")
+    (move,) = broadcaster.game_events("c1")
     assert move["ply"] == 2 and move["v"] > 12
 
 
@@ -184,7 +184,7 @@ def test_a_game_the_engine_ends_itself_stops_its_clocks(clock, broadcaster):
     # The database refuses black's move: the engine ends the game as engine_error.
     store.confirmations[1](False)
     engine.pump()
-    end = broadcaster.group_events("c1")[-1]
+    end = broadcaster.game_events("c1")[-1]
     assert (end["type"], end["status"], end["reason"]) == ("gameEnd", "aborted", "engine_error")
     assert end["clock"]["running"] is None
     state = engine.games["c1"].state(clock.now + 10.0)

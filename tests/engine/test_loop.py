@@ -16,7 +16,6 @@ from engine.live_game import (
 )
 from engine.loop import GameEngine
 from engine.orphans import ORPHAN_HEAD
-from engine.wire import spectators_group_name
 from tests.engine.conftest import RecordingStore as RecordingStoreBase
 
 
@@ -172,7 +171,7 @@ def test_immediate_intents_apply_at_once_without_waiting_for_a_tick(engine, cloc
     intent(engine, "a", {"type": "bump"})
     engine.pump()
     assert session.bumps == 1
-    assert [e["type"] for e in broadcaster.group_events("g1")] == ["bumped"]
+    assert [e["type"] for e in broadcaster.game_events("g1")] == ["bumped"]
 
 
 def test_intent_from_a_non_player_is_refused_and_changes_nothing(engine, clock, broadcaster):
@@ -202,7 +201,7 @@ def test_every_event_carries_a_version_rising_by_one(engine, clock, broadcaster)
         engine.pump()
     intent(engine, "a", {"type": "chat", "message": "hi"})
     engine.pump()
-    events = broadcaster.group_events("g1")
+    events = broadcaster.game_events("g1")
     assert [e["v"] for e in events] == [1, 2, 3, 4, 5, 6]
     assert {k: v for k, v in events[-1].items() if k != "ts"} == {
         "type": "chat", "username": "a", "message": "hi", "room": "player", "v": 6
@@ -238,7 +237,7 @@ def test_a_failing_game_ends_with_a_reason_and_the_others_keep_ticking(engine, c
         engine.pump()
     assert healthy.ticks == 6
     assert broken.ticks == 3
-    end = broadcaster.group_events("broken")[-1]
+    end = broadcaster.game_events("broken")[-1]
     assert (end["type"], end["status"], end["reason"]) == ("gameEnd", "aborted", "engine_error")
     assert [(game_id, outcome.reason) for game_id, outcome, _ in store.ended] == [("broken", "engine_error")]
     assert engine.stats.failed_games == 1
@@ -261,7 +260,7 @@ def test_game_end_is_broadcast_saved_and_the_game_evicted_later(engine, clock, b
     for _ in range(3):
         clock.now += 0.1
         engine.pump()
-    events = broadcaster.group_events("g1")
+    events = broadcaster.game_events("g1")
     assert [e["type"] for e in events] == ["tick", "tick", "gameEnd"]
     assert events[-1]["winner"] == "a"
     assert store.ended[0][2] == events[-1]["v"]
@@ -287,9 +286,9 @@ def test_events_of_one_iteration_leave_as_one_message_per_game(engine, clock, br
     intent(engine, "a", {"type": "bump"})
     intent(engine, "b", {"type": "bump"})
     engine.pump()
-    group_sends = [s for s in broadcaster.sends if s[0] == "group"]
-    assert len(group_sends) == 1
-    assert [v for v, _ in group_sends[0][2]["events"]] == [1, 2]
+    game_sends = [s for s in broadcaster.sends if s[0] == "game"]
+    assert len(game_sends) == 1
+    assert [v for v, _ in game_sends[0][2]["events"]] == [1, 2]
 
 
 def test_an_event_that_must_be_durable_leaves_only_after_the_store_confirms_it(engine, clock, broadcaster, store):
@@ -299,11 +298,11 @@ def test_an_event_that_must_be_durable_leaves_only_after_the_store_confirms_it(e
     engine.pump()
     assert store.records == [("g1", Saved(value=1), 1)]
     # Neither the saved event nor the bump after it is out before the store says so.
-    assert broadcaster.group_events("g1") == []
+    assert broadcaster.game_events("g1") == []
     store.confirmations[0](True)
     engine.pump()
-    assert [(e["type"], e["v"]) for e in broadcaster.group_events("g1")] == [("saved", 1), ("bumped", 2)]
-    assert broadcaster.group_events("g1")[0].keys() == {"type", "v", "ts"}
+    assert [(e["type"], e["v"]) for e in broadcaster.game_events("g1")] == [("saved", 1), ("bumped", 2)]
+    assert broadcaster.game_events("g1")[0].keys() == {"type", "v", "ts"}
 
 
 def test_a_record_the_store_cannot_save_ends_the_game(engine, clock, broadcaster, store):
@@ -312,7 +311,7 @@ def test_a_record_the_store_cannot_save_ends_the_game(engine, clock, broadcaster
     engine.pump()
     store.confirmations[0](False)
     engine.pump()
-    assert [e["type"] for e in broadcaster.group_events("g1")] == ["saved", "gameEnd"]
+    assert [e["type"] for e in broadcaster.game_events("g1")] == ["saved", "gameEnd"]
     assert store.ended[0][1].reason == "engine_error"
 
 
@@ -321,7 +320,7 @@ def test_a_refused_immediate_intent_answers_the_sender_only(engine, clock, broad
     intent(engine, "a", {"type": "refuse"}, reply_channel="reply.a")
     engine.pump()
     assert broadcaster.replies("reply.a") == [{"type": "game.error", "code": "nope", "message": "refused by the rules"}]
-    assert broadcaster.group_events("g1") == []
+    assert broadcaster.game_events("g1") == []
 
 
 def test_a_spawned_game_starts_and_its_id_is_announced_once_saved(engine, clock, broadcaster, store):
@@ -333,7 +332,7 @@ def test_a_spawned_game_starts_and_its_id_is_announced_once_saved(engine, clock,
     assert isinstance(record, GameCreated) and new_id in engine.games and new_id != "g1"
     store.confirmations[0](True)
     engine.pump()
-    assert broadcaster.group_events("g1")[0]["game_id"] == new_id
+    assert broadcaster.game_events("g1")[0]["game_id"] == new_id
 
 
 def presence(engine, connected, seq, username="a", process="web1", game_id="g1"):
@@ -346,7 +345,7 @@ def presence(engine, connected, seq, username="a", process="web1", game_id="g1")
 
 
 def presence_events(broadcaster, game_id="g1"):
-    return [(e["username"], e["connected"]) for e in broadcaster.group_events(game_id) if e["type"] == "presence"]
+    return [(e["username"], e["connected"]) for e in broadcaster.game_events(game_id) if e["type"] == "presence"]
 
 
 def test_presence_reaches_the_rules_only_when_a_players_first_socket_comes_or_last_goes(engine, clock, broadcaster):
@@ -384,7 +383,7 @@ def test_an_ended_game_announces_its_head_when_quiet_so_a_socket_that_lost_its_e
     clock.now += 0.1
     engine.pump()
     last_v = engine.games["g1"].v
-    heads = lambda: [m["head"] for t, n, m in broadcaster.sends if t == "group" and "head" in m]  # noqa: E731
+    heads = lambda: [m["head"] for t, n, m in broadcaster.sends if t == "game" and "head" in m]  # noqa: E731
     assert heads() == []
     clock.now += HEAD_AFTER_QUIET_SECONDS
     engine.pump()
@@ -399,7 +398,7 @@ def test_a_game_that_sends_every_tick_needs_no_head(engine, clock, broadcaster):
     for _ in range(100):
         clock.now += 0.1
         engine.pump()
-    assert not [m for t, n, m in broadcaster.sends if t == "group" and "head" in m]
+    assert not [m for t, n, m in broadcaster.sends if t == "game" and "head" in m]
 
 
 def test_a_quiet_live_game_announces_the_head_of_released_events_only(engine, clock, broadcaster, store):
@@ -409,7 +408,7 @@ def test_a_quiet_live_game_announces_the_head_of_released_events_only(engine, cl
     clock.now += 10.0
     engine.pump()
     # The saved event is held until the store confirms it: its version is not announced.
-    assert not [m for t, n, m in broadcaster.sends if t == "group" and "head" in m]
+    assert not [m for t, n, m in broadcaster.sends if t == "game" and "head" in m]
 
 
 def test_spectator_chat_is_unversioned_and_goes_to_spectators_only(engine, clock, broadcaster):
@@ -417,16 +416,16 @@ def test_spectator_chat_is_unversioned_and_goes_to_spectators_only(engine, clock
     intent(engine, "watcher", {"type": "chat", "message": "play Qh5", "room": "spectator"})
     intent(engine, "a", {"type": "chat", "message": "hi"})
     engine.pump()
-    assert [e["v"] for e in broadcaster.group_events("g1")] == [1]
+    assert [e["v"] for e in broadcaster.game_events("g1")] == [1]
     (target, name, message), = [s for s in broadcaster.sends if s[2].get("type") == "game.spectator_chat"]
-    assert (target, name) == ("group", spectators_group_name("g1"))
+    assert (target, name) == ("game", "g1")
     assert json.loads(message["text"]) == {"type": "chat", "username": "watcher", "message": "play Qh5", "room": "spectator"}
 
 
 def test_an_orphaned_game_tells_each_socket_its_end_right_after_the_versions_it_has(engine, clock, broadcaster):
     engine.submit({"type": "engine.orphaned", "game_id": "lost", "status": "aborted", "reason": "server_restart"})
     engine.pump()
-    assert [m["head"] for t, n, m in broadcaster.sends if n == "game.lost"] == [ORPHAN_HEAD]
+    assert [m["head"] for t, n, m in broadcaster.sends if n == "lost"] == [ORPHAN_HEAD]
     engine.submit({"type": "engine.sync", "game_id": "lost", "v": 57, "reply_channel": "c.old"})
     engine.submit({"type": "engine.sync", "game_id": "lost", "v": None, "reply_channel": "c.new"})
     engine.pump()
@@ -455,7 +454,7 @@ def test_stopping_handles_what_the_inbox_holds_and_waits_for_the_store(clock, br
     )
     engine.stop()
     assert not engine.is_alive()
-    assert [e["type"] for e in broadcaster.group_events("g1") if e["type"] == "saved"] == ["saved"]
+    assert [e["type"] for e in broadcaster.game_events("g1") if e["type"] == "saved"] == ["saved"]
 
 
 def test_a_finished_game_wakes_the_loop_only_to_announce_its_head_and_to_be_evicted(engine, clock, broadcaster):

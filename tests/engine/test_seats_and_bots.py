@@ -140,7 +140,7 @@ def test_the_loop_hands_bot_turns_to_the_runner_and_plays_its_answer(clock, broa
     }
     engine.submit({"type": "engine.bot_move", "game_id": "c1", "seat": "Medium bot 1", "ply": 0, "uci": "d2d4"})
     engine.pump()
-    (move,) = broadcaster.group_events("c1")
+    (move,) = broadcaster.game_events("c1")
     assert (move["type"], move["uci"], move["player"]) == ("move", "d2d4", "white")
     # A person cannot play the bot's moves through the intent path.
     engine.submit({"type": "engine.intent", "game_id": "c1", "username": "Medium bot 1",

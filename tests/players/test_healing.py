@@ -1,5 +1,5 @@
-"""Lost messages heal: events a socket missed, a lost match_found, an unanswered sync, and the
-end of a game no engine could resume."""
+"""Lost messages heal: events a socket missed, a socket whose relay feed overflowed, a lost
+match_found, an unanswered sync, and the end of a game no engine could resume."""
 
 import pytest
 from channels.db import database_sync_to_async
@@ -7,7 +7,8 @@ from channels.layers import get_channel_layer
 
 from engine import runtime
 from engine import services as game_services
-from engine.wire import group_name
+from players.relay import this_relay
+from players.socket_feed import FEED_LIMIT
 from tests.conftest import eventually
 from tests.players.test_chess_consumers import close_all, matched_chess_game
 from tests.players.test_consumers import QUICK, connect, make_game, make_guest, receive_until, started_game
@@ -15,31 +16,55 @@ from tests.players.test_consumers import QUICK, connect, make_game, make_guest, 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def test_an_event_lost_on_the_way_reaches_the_socket_after_the_games_head_is_announced():
+async def test_an_event_lost_on_the_way_reaches_the_socket_after_the_games_head_is_announced(monkeypatch):
     game_id, white, black, state, _ = await matched_chess_game()
     last_v = state["v"]
     while not await black.receive_nothing(timeout=0.3):
         last_v = (await black.receive_json_from())["v"]
-    layer = get_channel_layer()
-    group = group_name(game_id)
-    members = dict(layer.groups[group])
-    # Both sockets miss the move, as when channels-redis loses a message.
-    del layer.groups[group]
+    # Both sockets miss the move, as when a relay message is lost between the processes.
+    lost = []
+    real_deliver = this_relay.deliver
+
+    def deliver_losing_the_move(delivered_game_id, message):
+        if delivered_game_id == game_id and not lost and message.get("events"):
+            lost.append(message)
+            return
+        real_deliver(delivered_game_id, message)
+
+    monkeypatch.setattr(this_relay, "deliver", deliver_losing_the_move)
     uci = state["legal_moves"][0]
-    broadcaster = runtime._broadcaster
-    sent_before = broadcaster.sent
     await white.send_json_to({"type": "move", "uci": uci})
-
-    async def move_sent():
-        return broadcaster.sent > sent_before
-
-    await eventually(move_sent)
-    layer.groups[group] = members
     # The engine announces its head once the game is quiet; each socket sees the gap and resyncs.
     moved = await receive_until(black, lambda m: m["type"] == "move", timeout=3)
     assert (moved["uci"], moved["v"]) == (uci, last_v + 1)
     assert (await receive_until(white, lambda m: m["type"] == "move", timeout=3))["v"] == moved["v"]
+    assert [v for v, _ in lost[0]["events"]] == [moved["v"]]
     await close_all(white, black)
+
+
+async def test_ticks_dropped_from_a_full_feed_are_counted_and_replayed_by_a_sync():
+    (one, one_token), (two, _) = await make_guest(), await make_guest()
+    game = await started_game([one, two], {**QUICK, "countdown_ticks": 100})
+    socket = await connect(f"/ws/game/{game.id}/", token=one_token)
+    seen = (await receive_until(socket, lambda m: m["type"] == "tick", timeout=3))["v"]
+    (feed,) = this_relay._feeds[game.id]
+    dropped_before = this_relay.dropped_feed_full
+    # A feed with no room, as when the server loop stalls: every tick is dropped and counted.
+    feed._limit = 0
+
+    async def ticks_dropped():
+        return this_relay.dropped_feed_full >= dropped_before + 3
+
+    await eventually(ticks_dropped)
+    feed._limit = FEED_LIMIT
+    # The socket resynced after each loss: the client sees every version, with no fresh gameState.
+    versions = [seen]
+    while len(versions) < 20:
+        message = await socket.receive_json_from(timeout=3)
+        assert message["type"] == "tick", message
+        versions.append(message["v"])
+    assert versions == list(range(seen, seen + 20))
+    await socket.disconnect()
 
 
 async def test_a_lost_match_found_is_found_by_the_seats_next_poll(monkeypatch):
