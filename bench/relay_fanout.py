@@ -149,6 +149,7 @@ class Result:
     load_after: tuple = ()
     health: list = field(default_factory=list)
     connect_s: float = 0.0
+    never_synced: int = 0
 
     def per_frame_us(self, name: str) -> float:
         delivered = self.frames / self.window_s if self.window_s else 0
@@ -176,12 +177,12 @@ async def measure(stack: Stack, games: list[dict], args) -> Result:
     ]
     started = time.monotonic()
     opened = await open_all(spectators, args.connect_concurrency)
-    deadline = time.monotonic() + 60
-    while not all(s.synced for s in spectators):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{sum(not s.synced for s in spectators)} client(s) never got their gameState")
+    deadline = time.monotonic() + args.sync_timeout
+    while not all(s.synced for s in spectators) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     result.connect_s = time.monotonic() - started
+    # Reported, and the window runs all the same: an overloaded relay answers late.
+    result.never_synced = sum(not s.synced for s in spectators)
     await asyncio.sleep(args.settle)
 
     processes = {"worker": python_pid(stack.worker().popen.pid)}
@@ -240,7 +241,8 @@ def print_result(r: Result) -> None:
     lat = r.latencies
     size = r.frame_bytes / r.frames if r.frames else 0
     print(
-        f"\nN={r.sockets} sockets, {r.games} games; all connected and synced in {r.connect_s:.1f} s; "
+        f"\nN={r.sockets} sockets, {r.games} games; connected and synced in {r.connect_s:.1f} s "
+        f"({r.never_synced} never synced); "
         f"window {r.window_s:.0f} s; load average {'/'.join(f'{x:.2f}' for x in r.load_before)} at its start, "
         f"{'/'.join(f'{x:.2f}' for x in r.load_after)} at its end"
     )
@@ -285,6 +287,7 @@ def main() -> int:
     parser.add_argument("--window", type=float, default=15.0, help="measured seconds per N")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds between the last gameState and the window")
     parser.add_argument("--connect-concurrency", type=int, default=50)
+    parser.add_argument("--sync-timeout", type=float, default=60.0, help="longest wait for every client's gameState")
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
