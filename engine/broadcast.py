@@ -1,11 +1,14 @@
 """Sends what the engine produces from one persistent event loop, never from the engine thread.
 
-The engine thread never awaits: `publish()` hands a batch to the loop and returns. One sender task
-drains batches strictly in order, so a game's events leave in version order. Each round hands
-every game message of the round to the game publisher in one call (one pipelined round trip to
-Redis in worker mode), and sends the replies to single sockets through the channel layer,
-concurrently, a bounded number at a time. Batches that pile up while a round is in flight are
-merged into the next round: still one message per game.
+The engine thread never awaits: `publish()` hands a batch to the loop and returns. Two lanes,
+each drained by its own task so neither waits for the other:
+- game messages: each round hands every game message gathered since the last round to the game
+  publisher in one call (one pipelined round trip to Redis in worker mode), strictly in order,
+  so a game's events leave in version order; batches that pile up while a round is in flight
+  are merged into the next one, still one message per game;
+- replies to single sockets (sync answers, errors): sent through the channel layer,
+  concurrently, a bounded number at a time. A burst of them (every socket of a busy web process
+  resyncing at once) must not hold up the games' events, and does not.
 
 Worker mode: the broadcaster owns a loop on its own thread. Embedded mode: it is bound to the web
 server's loop, because the in-memory layer and the web process's relay live there (neither is
@@ -17,13 +20,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from engine.outbox import Send
 
 logger = logging.getLogger("kogame.broadcast")
 
-# Concurrent replies per round; below channels-redis' default connection pool of 100.
+# Concurrent replies; below channels-redis' default connection pool of 100.
 MAX_CONCURRENT_REPLIES = 64
 
 
@@ -33,16 +37,58 @@ class GamePublisher(Protocol):
         Raises if they could not be handed over; the messages are then lost (and counted)."""
 
 
+class Lane:
+    """Items handed over in order and sent one round at a time by one task."""
+
+    def __init__(self, send_round: Callable[[list], Awaitable[None]]) -> None:
+        self.send_round = send_round
+        self.pending: list = []
+        self.sending = False
+        self._wakeup: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On `loop`, from a callback running on it."""
+        self._wakeup = asyncio.Event()
+        self._task = loop.create_task(self._send_forever())
+        if self.pending:
+            self._wakeup.set()
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def add(self, items: list) -> None:
+        self.pending.extend(items)
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    @property
+    def idle(self) -> bool:
+        return not self.pending and not self.sending
+
+    async def _send_forever(self) -> None:
+        assert self._wakeup is not None  # start() sets it before starting this task
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            batch, self.pending = self.pending, []
+            self.sending = True
+            try:
+                await self.send_round(batch)
+            finally:
+                self.sending = False
+
+
 class EngineBroadcaster:
     def __init__(self, *, games: GamePublisher, channel_layer) -> None:
         self.games = games
         self.channel_layer = channel_layer
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._pending: list[Send] = []
-        self._wakeup: asyncio.Event | None = None
-        self._sender: asyncio.Task | None = None
-        self._sending = False
+        self._game_lane = Lane(self._publish_round)
+        self._reply_lane = Lane(self._reply_round)
+        self._reply_slots: asyncio.Semaphore | None = None
         # Game messages handed to the publisher, and those lost because it failed; the same for
         # the replies to single sockets. Reported in the engine's heartbeat (GET /healthz).
         self.published = 0
@@ -76,13 +122,12 @@ class EngineBroadcaster:
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Uses `loop` (already running, or about to) for every send from now on."""
         self.loop = loop
-        loop.call_soon_threadsafe(self._start_sender)
+        loop.call_soon_threadsafe(self._start_lanes, loop)
 
-    def _start_sender(self) -> None:
-        self._wakeup = asyncio.Event()
-        self._sender = asyncio.get_running_loop().create_task(self._send_forever())
-        if self._pending:
-            self._wakeup.set()
+    def _start_lanes(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._reply_slots = asyncio.Semaphore(MAX_CONCURRENT_REPLIES)
+        self._game_lane.start(loop)
+        self._reply_lane.start(loop)
 
     def publish(self, sends: list[Send]) -> None:
         loop = self.loop
@@ -92,48 +137,33 @@ class EngineBroadcaster:
         loop.call_soon_threadsafe(self._enqueue, sends)
 
     def _enqueue(self, sends: list[Send]) -> None:
-        self._pending.extend(sends)
-        if self._wakeup is not None:
-            self._wakeup.set()
-
-    async def _send_forever(self) -> None:
-        assert self._wakeup is not None  # _start_sender sets it before starting this task
-        semaphore = asyncio.Semaphore(MAX_CONCURRENT_REPLIES)
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            batch, self._pending = self._merge(self._pending), []
-            game_messages = [(game_id, message) for target, game_id, message in batch if target == "game"]
-            replies = [(channel, message) for target, channel, message in batch if target == "channel"]
-            self._sending = True
-            try:
-                await asyncio.gather(
-                    self._publish_games(game_messages), *(self._reply(semaphore, *reply) for reply in replies)
-                )
-            finally:
-                self._sending = False
+        game_messages = [(game_id, message) for target, game_id, message in sends if target == "game"]
+        replies = [(channel, message) for target, channel, message in sends if target == "channel"]
+        if game_messages:
+            self._game_lane.add(game_messages)
+        if replies:
+            self._reply_lane.add(replies)
 
     @staticmethod
-    def _merge(sends: list[Send]) -> list[Send]:
+    def _merge(messages: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
         """Folds several game.events messages for one game into one, keeping their order."""
-        merged: list[Send] = []
+        merged: list[tuple[str, dict]] = []
         by_game: dict[str, dict] = {}
-        for target, name, message in sends:
-            if target == "game" and message.get("type") == "game.events":
-                existing = by_game.get(name)
+        for game_id, message in messages:
+            if message.get("type") == "game.events":
+                existing = by_game.get(game_id)
                 if existing is not None:
                     existing["events"].extend(message["events"])
                     if "head" in message:
                         existing["head"] = message["head"]
                     continue
                 message = {**message, "events": list(message["events"])}
-                by_game[name] = message
-            merged.append((target, name, message))
+                by_game[game_id] = message
+            merged.append((game_id, message))
         return merged
 
-    async def _publish_games(self, messages: list[tuple[str, dict]]) -> None:
-        if not messages:
-            return
+    async def _publish_round(self, batch: list[tuple[str, dict]]) -> None:
+        messages = self._merge(batch)
         try:
             await self.games.publish(messages)
             self.published += len(messages)
@@ -142,8 +172,12 @@ class EngineBroadcaster:
             self.publish_failed += len(messages)
             logger.warning("could not publish %d game message(s): %r", len(messages), error)
 
-    async def _reply(self, semaphore: asyncio.Semaphore, channel: str, message: dict) -> None:
-        async with semaphore:
+    async def _reply_round(self, batch: list[tuple[str, dict]]) -> None:
+        await asyncio.gather(*(self._reply(channel, message) for channel, message in batch))
+
+    async def _reply(self, channel: str, message: dict) -> None:
+        assert self._reply_slots is not None  # made with the lanes
+        async with self._reply_slots:
             try:
                 await self.channel_layer.send(channel, message)
                 self.replies += 1
@@ -152,8 +186,9 @@ class EngineBroadcaster:
                 self.replies_failed += 1
                 logger.exception("could not send %s to %s", message.get("type"), channel)
 
-    async def _drain(self) -> None:
-        while self._pending or self._sending:
+    async def drained(self) -> None:
+        """Returns once everything handed over so far has been sent (or lost, and counted)."""
+        while not (self._game_lane.idle and self._reply_lane.idle):
             await asyncio.sleep(0.01)
 
     def close(self, timeout: float = 2.0) -> None:
@@ -163,11 +198,12 @@ class EngineBroadcaster:
             return
         if self._thread is not None:
             try:
-                asyncio.run_coroutine_threadsafe(self._drain(), loop).result(timeout)
+                asyncio.run_coroutine_threadsafe(self.drained(), loop).result(timeout)
             except Exception:
-                logger.warning("stopped with %d send(s) unsent", len(self._pending))
-        if self._sender is not None:
-            loop.call_soon_threadsafe(self._sender.cancel)
+                unsent = len(self._game_lane.pending) + len(self._reply_lane.pending)
+                logger.warning("stopped with %d send(s) unsent", unsent)
+        loop.call_soon_threadsafe(self._game_lane.stop)
+        loop.call_soon_threadsafe(self._reply_lane.stop)
         if self._thread is not None:
             loop.call_soon_threadsafe(loop.stop)
             self._thread.join(timeout=2)
