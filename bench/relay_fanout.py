@@ -38,10 +38,12 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import websockets
 
@@ -230,7 +232,15 @@ def run_one(sockets: int, args) -> Result:
         if made.returncode != 0:
             raise AssertionError(f"could not make the games:\n{made.stderr[-3000:]}")
         games = json.loads(made.stdout.splitlines()[-1])
-        return asyncio.run(measure(stack, games, args))
+        try:
+            return asyncio.run(measure(stack, games, args))
+        finally:
+            if args.keep_logs:
+                target = Path(args.keep_logs) / f"N{sockets}"
+                target.mkdir(parents=True, exist_ok=True)
+                for item in stack.workdir.iterdir():
+                    if item.is_file():
+                        shutil.copy(item, target / item.name)
 
 
 # ------------------------------------------------------------------------------ output
@@ -293,6 +303,7 @@ def main() -> int:
         default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
         help="Redis database to use (it is FLUSHED)",
     )
+    parser.add_argument("--keep-logs", default=None, help="copy the processes' logs to this folder")
     parser.add_argument("--make-games", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.make_games is not None:

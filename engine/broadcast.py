@@ -2,13 +2,17 @@
 
 The engine thread never awaits: `publish()` hands a batch to the loop and returns. Two lanes,
 each drained by its own task so neither waits for the other:
-- game messages: each round hands every game message gathered since the last round to the game
+- the relay: each round hands every message gathered since the last round to the relay
   publisher in one call (one pipelined round trip to Redis in worker mode), strictly in order,
   so a game's events leave in version order; batches that pile up while a round is in flight
-  are merged into the next one, still one message per game;
-- replies to single sockets (sync answers, errors): sent through the channel layer,
-  concurrently, a bounded number at a time. A burst of them (every socket of a busy web process
-  resyncing at once) must not hold up the games' events, and does not.
+  are merged into the next one, still one message per game. It carries each game's messages on
+  the game's relay channel, and the replies to one socket (sync answers, errors) on its web
+  process's reply channel, where the socket's `reply_channel` is a relay reply address;
+- the channel layer, for replies to any other `reply_channel` (a channel-layer name, as a web
+  process of an older release gives): sent concurrently, a bounded number at a time. Measured at
+  1,000 sockets, a web process's channel-layer receive could not keep up with a burst of sync
+  answers (its process-wide channel filled, and channels-redis refused the rest), which is why
+  web processes now take their replies through the relay.
 
 Worker mode: the broadcaster owns a loop on its own thread. Embedded mode: it is bound to the web
 server's loop, because the in-memory layer and the web process's relay live there (neither is
@@ -24,17 +28,19 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from engine.outbox import Send
+from engine.wire import relay_channel, reply_route
 
 logger = logging.getLogger("kogame.broadcast")
 
-# Concurrent replies; below channels-redis' default connection pool of 100.
+# Concurrent channel-layer replies; below channels-redis' default connection pool of 100.
 MAX_CONCURRENT_REPLIES = 64
 
 
-class GamePublisher(Protocol):
+class RelayPublisher(Protocol):
     async def publish(self, messages: list[tuple[str, dict]]) -> None:
-        """Hands each (game_id, message) to every web process's sockets of that game, in order.
-        Raises if they could not be handed over; the messages are then lost (and counted)."""
+        """Publishes each (relay channel, message), in order, to the web processes subscribed to
+        the channel. Raises if they could not be handed over; the messages are then lost (and
+        counted)."""
 
 
 class Lane:
@@ -81,16 +87,17 @@ class Lane:
 
 
 class EngineBroadcaster:
-    def __init__(self, *, games: GamePublisher, channel_layer) -> None:
-        self.games = games
+    def __init__(self, *, relay: RelayPublisher, channel_layer) -> None:
+        self.relay = relay
         self.channel_layer = channel_layer
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._game_lane = Lane(self._publish_round)
-        self._reply_lane = Lane(self._reply_round)
+        self._relay_lane = Lane(self._publish_round)
+        self._layer_lane = Lane(self._reply_round)
         self._reply_slots: asyncio.Semaphore | None = None
-        # Game messages handed to the publisher, and those lost because it failed; the same for
-        # the replies to single sockets. Reported in the engine's heartbeat (GET /healthz).
+        # Messages handed to the relay publisher, and those lost because it failed; the same for
+        # the replies sent through the channel layer. Reported in the engine's heartbeat
+        # (GET /healthz).
         self.published = 0
         self.publish_failed = 0
         self.replies = 0
@@ -126,8 +133,8 @@ class EngineBroadcaster:
 
     def _start_lanes(self, loop: asyncio.AbstractEventLoop) -> None:
         self._reply_slots = asyncio.Semaphore(MAX_CONCURRENT_REPLIES)
-        self._game_lane.start(loop)
-        self._reply_lane.start(loop)
+        self._relay_lane.start(loop)
+        self._layer_lane.start(loop)
 
     def publish(self, sends: list[Send]) -> None:
         loop = self.loop
@@ -137,40 +144,49 @@ class EngineBroadcaster:
         loop.call_soon_threadsafe(self._enqueue, sends)
 
     def _enqueue(self, sends: list[Send]) -> None:
-        game_messages = [(game_id, message) for target, game_id, message in sends if target == "game"]
-        replies = [(channel, message) for target, channel, message in sends if target == "channel"]
-        if game_messages:
-            self._game_lane.add(game_messages)
-        if replies:
-            self._reply_lane.add(replies)
+        relayed: list[tuple[str, dict]] = []
+        layered: list[tuple[str, dict]] = []
+        for target, name, message in sends:
+            if target == "game":
+                relayed.append((relay_channel(name), message))
+            elif (route := reply_route(name)) is not None:
+                channel, socket_id = route
+                relayed.append((channel, {**message, "socket": socket_id}))
+            else:
+                layered.append((name, message))
+        if relayed:
+            self._relay_lane.add(relayed)
+        if layered:
+            self._layer_lane.add(layered)
 
     @staticmethod
     def _merge(messages: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
         """Folds several game.events messages for one game into one, keeping their order."""
         merged: list[tuple[str, dict]] = []
         by_game: dict[str, dict] = {}
-        for game_id, message in messages:
+        for channel, message in messages:
             if message.get("type") == "game.events":
-                existing = by_game.get(game_id)
+                existing = by_game.get(channel)
                 if existing is not None:
                     existing["events"].extend(message["events"])
                     if "head" in message:
                         existing["head"] = message["head"]
                     continue
                 message = {**message, "events": list(message["events"])}
-                by_game[game_id] = message
-            merged.append((game_id, message))
+                by_game[channel] = message
+            merged.append((channel, message))
         return merged
 
     async def _publish_round(self, batch: list[tuple[str, dict]]) -> None:
         messages = self._merge(batch)
         try:
-            await self.games.publish(messages)
+            await self.relay.publish(messages)
             self.published += len(messages)
         except Exception as error:
-            # Lost, not retried: each socket finds the gap in `v` (or the next head) and resyncs.
+            # Lost, not retried: each socket finds the gap in `v` (or the next head) and resyncs;
+            # a socket whose sync answer was lost asks again.
             self.publish_failed += len(messages)
-            logger.warning("could not publish %d game message(s): %r", len(messages), error)
+            logger.warning("could not publish %d relay message(s): %r", len(messages), error)
 
     async def _reply_round(self, batch: list[tuple[str, dict]]) -> None:
         await asyncio.gather(*(self._reply(channel, message) for channel, message in batch))
@@ -188,7 +204,7 @@ class EngineBroadcaster:
 
     async def drained(self) -> None:
         """Returns once everything handed over so far has been sent (or lost, and counted)."""
-        while not (self._game_lane.idle and self._reply_lane.idle):
+        while not (self._relay_lane.idle and self._layer_lane.idle):
             await asyncio.sleep(0.01)
 
     def close(self, timeout: float = 2.0) -> None:
@@ -200,10 +216,10 @@ class EngineBroadcaster:
             try:
                 asyncio.run_coroutine_threadsafe(self.drained(), loop).result(timeout)
             except Exception:
-                unsent = len(self._game_lane.pending) + len(self._reply_lane.pending)
+                unsent = len(self._relay_lane.pending) + len(self._layer_lane.pending)
                 logger.warning("stopped with %d send(s) unsent", unsent)
-        loop.call_soon_threadsafe(self._game_lane.stop)
-        loop.call_soon_threadsafe(self._reply_lane.stop)
+        loop.call_soon_threadsafe(self._relay_lane.stop)
+        loop.call_soon_threadsafe(self._layer_lane.stop)
         if self._thread is not None:
             loop.call_soon_threadsafe(loop.stop)
             self._thread.join(timeout=2)

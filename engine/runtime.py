@@ -15,11 +15,11 @@ import threading
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from engine.broadcast import EngineBroadcaster, GamePublisher
+from engine.broadcast import EngineBroadcaster, RelayPublisher
 from engine.games.chess.bot_runner import ChessBotRunner
 from engine.heartbeat import HeartbeatPublisher, MemoryHeartbeat, RedisHeartbeat
 from engine.loop import GameEngine
-from engine.relay_publisher import RedisGamePublisher
+from engine.relay_publisher import RedisRelayPublisher
 from engine.store import DatabaseResultStore
 
 logger = logging.getLogger("kogame.engine")
@@ -48,15 +48,15 @@ def heartbeat_reader() -> RedisHeartbeat | MemoryHeartbeat:
     return _redis_heartbeat
 
 
-def game_publisher() -> GamePublisher:
-    """Where the engine's game messages go: Redis pub/sub, which every web process subscribes to
+def relay_publisher() -> RelayPublisher:
+    """Where the engine's relay messages go: Redis pub/sub, which every web process subscribes to
     (worker mode), or straight to this process's relay (embedded mode: its sockets are the only
     ones)."""
     if settings.EMBEDDED_ENGINE:
         from players.relay import this_relay  # the web side, imported only where it runs in this process
 
         return this_relay
-    return RedisGamePublisher(settings.REDIS_URL)
+    return RedisRelayPublisher(settings.REDIS_URL)
 
 
 def start_engine(*, own_loop: bool, recover: bool = False) -> GameEngine:
@@ -70,7 +70,7 @@ def start_engine(*, own_loop: bool, recover: bool = False) -> GameEngine:
         _stopped = False
         _store = DatabaseResultStore()
         recovered = _store.recover_games() if recover else []
-        _broadcaster = EngineBroadcaster(games=game_publisher(), channel_layer=get_channel_layer())
+        _broadcaster = EngineBroadcaster(relay=relay_publisher(), channel_layer=get_channel_layer())
         if own_loop:
             _broadcaster.start_own_loop()
         _heartbeat = HeartbeatPublisher(_memory_heartbeat if settings.EMBEDDED_ENGINE else RedisHeartbeat(settings.REDIS_URL))

@@ -1,7 +1,6 @@
 """What leaves the engine, one builder per message shape: the JSON of its events (encoded once,
-whatever the number of sockets), the relay messages that carry them to every web process on the
-game's relay channel, and the replies to one socket on the channel layer (docs/protocol.md,
-section 9)."""
+whatever the number of sockets), the relay's channels that carry them to every web process, and
+the replies to one socket (docs/protocol.md, section 9)."""
 
 from __future__ import annotations
 
@@ -13,13 +12,33 @@ from engine.games.effects import Outcome
 encode_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
-# A game's relay channel (Redis pub/sub, worker mode). Pub/sub channels are server-wide, not per
-# database: the random game ids keep deployments that share a Redis server apart.
+# The relay's Redis pub/sub channels (worker mode): a game's, on which every message for the
+# game's sockets is published, and a web process's, for the replies to one of its sockets.
+# Pub/sub channels are server-wide, not per database: random ids keep deployments apart.
 RELAY_CHANNEL_PREFIX = "kogame:relay:"
+REPLY_CHANNEL_PREFIX = "kogame:reply:"
 
 
 def relay_channel(game_id: str) -> str:
     return f"{RELAY_CHANNEL_PREFIX}{game_id}"
+
+
+def reply_channel(process_id: str) -> str:
+    return f"{REPLY_CHANNEL_PREFIX}{process_id}"
+
+
+def reply_address(process_id: str, socket_id: str) -> str:
+    """A socket's `reply_channel` when its web process takes replies through the relay."""
+    return f"{reply_channel(process_id)}/{socket_id}"
+
+
+def reply_route(address: str) -> tuple[str, str] | None:
+    """(the process's reply channel, the socket's id) of a relay reply address; None for a
+    channel-layer channel name."""
+    if not address.startswith(REPLY_CHANNEL_PREFIX):
+        return None
+    channel, _, socket_id = address.rpartition("/")
+    return channel, socket_id
 
 
 def relay_payload(message: dict) -> bytes:

@@ -1,9 +1,10 @@
-"""Worker mode: this web process's one Redis pub/sub connection, subscribed to the relay channel
-of every game it has a socket of, handing each message to the relay (players/relay.py).
+"""Worker mode: this web process's one Redis pub/sub connection, subscribed to its reply channel
+and to the relay channel of every game it has a socket of, handing each message to the relay
+(players/relay.py).
 
 redis-py's PubSub reconnects and resubscribes behind its caller's back, which would hide the
 messages published while it was away; this subscriber owns its connection instead. When the
-connection breaks it connects again, subscribes to every game the relay holds, and only then has
+connection breaks it connects again, subscribes to every channel of the relay, and only then has
 every local socket resync (the sync answer fills what was missed; events that follow arrive on
 the new subscription). Measured, reading a plain connection also costs a third less CPU per
 message than PubSub.get_message.
@@ -21,7 +22,7 @@ import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from engine.wire import RELAY_CHANNEL_PREFIX, relay_channel, relay_message
+from engine.wire import relay_message
 
 logger = logging.getLogger("kogame.relay")
 
@@ -40,9 +41,9 @@ KEEPALIVE_OPTIONS = {
 
 
 class Relay(Protocol):
-    def games(self) -> list[str]: ...
+    def channels(self) -> list[str]: ...
 
-    def deliver(self, game_id: str, message: dict) -> None: ...
+    def deliver(self, channel: str, message: dict) -> None: ...
 
     def lost_all(self) -> None: ...
 
@@ -70,19 +71,19 @@ class RelaySubscriber:
     def figures(self) -> dict:
         return {"connected": self._connection is not None, "connections_lost": self.connections_lost}
 
-    async def subscribe(self, game_id: str) -> None:
-        await self._command("SUBSCRIBE", game_id)
+    async def subscribe(self, channel: str) -> None:
+        await self._command("SUBSCRIBE", channel)
 
-    async def unsubscribe(self, game_id: str) -> None:
-        await self._command("UNSUBSCRIBE", game_id)
+    async def unsubscribe(self, channel: str) -> None:
+        await self._command("UNSUBSCRIBE", channel)
 
-    async def _command(self, command: str, game_id: str) -> None:
+    async def _command(self, command: str, channel: str) -> None:
         async with self._commands:
             connection = self._connection
             if connection is None:
-                return  # the next connection subscribes to every game the relay then holds
+                return  # the next connection subscribes to every channel the relay then has
             try:
-                await connection.send_command(command, relay_channel(game_id))
+                await connection.send_command(command, channel)
             except (redis.RedisError, OSError) as error:
                 # The connection is closed now: the reader finds out and starts again.
                 logger.warning("relay subscriber could not send %s: %r", command, error)
@@ -91,9 +92,7 @@ class RelaySubscriber:
         connection = self._pool.make_connection()
         await connection.connect()
         async with self._commands:
-            games = self.relay.games()
-            if games:
-                await connection.send_command("SUBSCRIBE", *(relay_channel(game_id) for game_id in games))
+            await connection.send_command("SUBSCRIBE", *self.relay.channels())
             self._connection = connection
         return connection
 
@@ -101,7 +100,6 @@ class RelaySubscriber:
         # Sockets may join before the first connection is made: they resync once it is.
         missed = True
         wait = RECONNECT_FIRST_SECONDS
-        prefix = RELAY_CHANNEL_PREFIX.encode()
         while True:
             connection = None
             try:
@@ -114,7 +112,7 @@ class RelaySubscriber:
                 while True:
                     kind, channel, data = await connection.read_response(timeout=math.inf)
                     if kind == b"message":
-                        self.relay.deliver(channel.removeprefix(prefix).decode(), relay_message(data))
+                        self.relay.deliver(channel.decode(), relay_message(data))
                     # Otherwise the confirmation of a (un)subscribe: nothing to do.
             except Exception as error:
                 if not isinstance(error, (redis.RedisError, OSError)):

@@ -17,7 +17,10 @@ RELAY_LOST = {"type": "relay.lost"}
 
 
 class SocketFeed:
-    def __init__(self, *, spectator: bool, limit: int = FEED_LIMIT) -> None:
+    def __init__(self, *, socket_id: str, reply_address: str, spectator: bool, limit: int = FEED_LIMIT) -> None:
+        self.socket_id = socket_id
+        # Where the engine sends the replies meant for this socket alone (its `reply_channel`).
+        self.reply_address = reply_address
         self.spectator = spectator
         self._limit = limit
         self._messages: deque[dict] = deque()

@@ -77,6 +77,7 @@ class PlayerConsumer(GuardedConsumer):
         await self.accept()
         # Before asking for the state: events published from now on reach this socket.
         self.feed = await this_relay.join(self.game_id, spectator=not self.is_player)
+        self.reply_address = self.feed.reply_address
         self.relayer = asyncio.ensure_future(self._relay_forever(self.feed))
         if final_state is not None:
             self.synced = True
@@ -114,7 +115,7 @@ class PlayerConsumer(GuardedConsumer):
         wait = min(SYNC_RETRY_LIMIT_SECONDS, SYNC_RETRY_SECONDS * 2 ** min(self.sync_attempts - 1, 8))
         self.sync_retry = asyncio.get_running_loop().call_later(wait, self._sync_unanswered, self.sync_attempts)
         await send_to_engine(
-            {"type": "engine.sync", "game_id": self.game_id, "v": seen, "reply_channel": self.channel_name}
+            {"type": "engine.sync", "game_id": self.game_id, "v": seen, "reply_channel": self.reply_address}
         )
 
     def _synced(self) -> None:
@@ -168,9 +169,8 @@ class PlayerConsumer(GuardedConsumer):
     # -- from the engine ------------------------------------------------------------------
 
     async def _relay_forever(self, feed: SocketFeed) -> None:
-        """Handles the relayed messages (game.events, game.spectator_chat, relay.lost) one at a
-        time, in order, on this socket's own task; replies to this socket (game.sync,
-        game.error) come through the channel layer instead."""
+        """Handles what the relay brings (game.events, game.spectator_chat, the replies game.sync
+        and game.error, relay.lost) one at a time, in order, on this socket's own task."""
         while True:
             message = await feed.next()
             try:
@@ -278,6 +278,6 @@ class PlayerConsumer(GuardedConsumer):
                 "game_id": self.game_id,
                 "username": self.username,
                 "intent": intent,
-                "reply_channel": self.channel_name,
+                "reply_channel": self.reply_address,
             }
         )

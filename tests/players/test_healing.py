@@ -7,6 +7,7 @@ from channels.layers import get_channel_layer
 
 from engine import runtime
 from engine import services as game_services
+from engine.wire import relay_channel
 from players.relay import this_relay
 from players.socket_feed import FEED_LIMIT
 from tests.conftest import eventually
@@ -25,11 +26,11 @@ async def test_an_event_lost_on_the_way_reaches_the_socket_after_the_games_head_
     lost = []
     real_deliver = this_relay.deliver
 
-    def deliver_losing_the_move(delivered_game_id, message):
-        if delivered_game_id == game_id and not lost and message.get("events"):
+    def deliver_losing_the_move(channel, message):
+        if channel == relay_channel(game_id) and not lost and message.get("events"):
             lost.append(message)
             return
-        real_deliver(delivered_game_id, message)
+        real_deliver(channel, message)
 
     monkeypatch.setattr(this_relay, "deliver", deliver_losing_the_move)
     uci = state["legal_moves"][0]
