@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 from collections import deque
+from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
@@ -164,3 +165,18 @@ def test_a_tick_after_the_end_changes_nothing():
     tick = render_tick(state)
     assert "food_removed" not in tick and "food_added" not in tick
     assert apply_tick(board, tick) == render(state)
+
+
+def test_a_tick_that_does_not_follow_the_board_is_refused():
+    state = hand_built({"a": ([(4, 4), (3, 4)], "RIGHT"), "b": ([(4, 7), (3, 7)], "RIGHT")}, [(0, 0), (9, 0)])
+    board = render(state)
+    step(state, [], random.Random(1))
+    stranger = {**board, "players": [board["players"][0]]}  # knows nothing of b's body
+    assert apply_tick(stranger, render_tick(state)) is None
+
+
+def test_the_protocol_docs_example_applies_as_documented():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text()
+    example = doc[doc.index("An example in the arena.") :]
+    before, tick, after = (json.loads(block.split("```")[0]) for block in example.split("```json")[1:4])
+    assert apply_tick(before, tick) == after

@@ -294,10 +294,11 @@ def render_tick(state: SnakeState) -> dict:
     return tick
 
 
-def apply_tick(board: dict, tick: dict) -> dict:
+def apply_tick(board: dict, tick: dict) -> dict | None:
     """The board after `tick`: render(state) rebuilt from the render before the step and the
-    step's render_tick. The reference for clients (static/js/snake-tick.js does the same); a
-    client never applies a tick whose `v` does not follow what it holds (section 5, *Versions*)."""
+    step's render_tick. None when the tick does not follow that board (a live snake without a
+    body to move): the client then needs a fresh gameState. The reference for clients
+    (static/js/snake-tick.js is the browser's)."""
     previous_bodies = {player["username"]: player["body"] for player in board["players"]}
     players = []
     for entry in tick["players"]:
@@ -306,7 +307,9 @@ def apply_tick(board: dict, tick: dict) -> dict:
         elif not entry["alive"]:
             body = []
         else:
-            body = previous_bodies[entry["username"]]
+            body = previous_bodies.get(entry["username"])
+            if not body:
+                return None
             # The head stays put only while the countdown holds every snake still.
             if body[0] != entry["head"]:
                 body = [entry["head"], *body]
