@@ -275,7 +275,7 @@ def render_tick(state: SnakeState) -> dict:
     players = []
     for snake in state.snakes.values():
         body = snake.body
-        player = {
+        player: dict[str, object] = {
             "username": snake.player,
             "head": list(body[0]) if body else None,
             "direction": snake.direction,
