@@ -61,6 +61,7 @@ import argparse
 import gc
 import importlib
 import json
+import logging
 import os
 import random
 import resource
@@ -243,6 +244,8 @@ def load_worker_modules() -> None:
     import django
 
     django.setup()
+    # The settings log every game start at INFO: a thousand lines that say nothing here.
+    logging.getLogger("kogame.engine").setLevel(logging.WARNING)
     for module in ("channels.worker", "engine.consumers", "engine.runtime"):
         importlib.import_module(module)
 
@@ -371,11 +374,11 @@ def machine_ticks() -> tuple[int, int]:
 
 
 BREAKDOWN_ORDER = ["intents (handle)", "rules step", "render tick", "json encode", "flush", "other (heap, emit, dicts)"]
-LABEL_HEADER = f"{'games':>6} {'json/gc':>16}"
+LABEL_HEADER = f"{'games':>6} {'json/gc':>21}"
 
 
 def row_label(result: dict) -> str:
-    return f"{result['games']:>6} {result['variant']:>16}"
+    return f"{result['games']:>6} {result['variant']:>21}"
 
 
 def load_change(result: dict) -> str:

@@ -58,10 +58,11 @@ HOUSEKEEPING_SECONDS = 1.0
 # saves to be confirmed, so nothing it accepted is lost.
 DRAIN_SECONDS = 5.0
 # CPython collects its youngest generation after 700 net allocations of container objects, and
-# every hundredth collection may walk the whole heap. Ticking 1,000 Snake games ran five young
-# collections per iteration and a full one every 30 iterations or so, up to 40 ms, which set the
-# tick's p99. A tick's containers are freed as soon as it ends, so between ticks the count falls
-# back: at this threshold no collection runs while the engine ticks (bench/engine_tick.py --gc).
+# may walk the whole heap every hundredth time. Ticking 1,000 four-player Snake games, that made
+# five collections per iteration and a full one every 27 iterations, of 26 to 37 ms (97 ms with
+# the worker's modules loaded), which set the tick's tail. A tick's containers are freed as soon
+# as it ends, so the count falls back between ticks: at this threshold no collection ran in 300
+# iterations (bench/engine_tick.py --gc tuned default).
 GC_YOUNG_THRESHOLD = 50_000
 
 
