@@ -60,7 +60,7 @@ class SnakeSession:
                 del self.away_until[name]
         intents = self._bot_intents() + intents
         happenings = rules.step(self.state, intents, self.rng)
-        return [Event({"type": "tick", **rules.render(self.state), "events": happenings})]
+        return [Event({"type": "tick", **rules.render_tick(self.state), "events": happenings})]
 
     def _bot_intents(self) -> list[tuple[str, dict]]:
         steering = []
