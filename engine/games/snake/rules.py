@@ -45,6 +45,7 @@ _INT_SETTING_RANGES = {
     "max_players": (2, 8),
     "start_length": (2, 6),
     "countdown_ticks": (0, 100),
+    "seating_seconds": (0, 60),
 }
 _TICK_HZ_RANGE = (1.0, 30.0)
 
@@ -59,6 +60,9 @@ class SnakeConfig:
     min_players: int = 2  # matched games
     max_players: int = 8
     start_length: int = 3
+    # A matched game waits at most this long for its people to connect before its countdown
+    # starts (engine/games/snake/session.py): players matched under load may take a while.
+    seating_seconds: int = 10
     # Ticks at the start of a matched game during which nothing moves. Ignored in arenas,
     # which have no common start.
     countdown_ticks: int = 30
