@@ -65,6 +65,7 @@ import redis
 import websockets
 from websockets.asyncio.client import connect
 
+from engine.games.snake.rules import apply_tick
 from tests.integration.harness import POSTGRES_TEST_URL, Client, Stack, http_json, new_guest, procfile_stack
 
 DIRECTIONS = {"UP": (0, -1), "DOWN": (0, 1), "LEFT": (-1, 0), "RIGHT": (1, 0)}
@@ -197,6 +198,8 @@ class Player:
     last_sent: tuple[str, int] | None = None
     closing: bool = False
     synced: bool = False  # got the gameState that answers its connect
+    board: dict | None = None  # to steer from (follow_board)
+    board_v: int | None = None
     pending_turn: tuple[str, int] | None = None  # (direction, tick it answered)
     turns_checked: int = 0
     turns_missed: int = 0  # not applied by the very next tick: client->engine slower than a tick
@@ -223,6 +226,7 @@ class Player:
                 now_ms = time.time() * 1000
                 message = json.loads(raw)
                 kind = message.get("type")
+                self.follow_board(message)
                 if kind == "tick":
                     await self.on_tick(message, now_ms)
                 elif kind == "gameState":
@@ -241,6 +245,19 @@ class Player:
         finally:
             if not self.closing:
                 self.closed_unexpectedly = True
+
+    def follow_board(self, message: dict) -> None:
+        """Ticks carry deltas: each applies to the board the event before it left. After a gap
+        (which the server heals with a fresh gameState) there is no board until that state."""
+        kind, v = message.get("type"), message.get("v")
+        if kind == "gameState":
+            self.board, self.board_v = message, v
+        elif isinstance(v, int) and self.board_v is not None and v > self.board_v:
+            if v != self.board_v + 1:
+                self.board = None
+            elif kind == "tick" and self.board is not None:
+                self.board = apply_tick(self.board, message)
+            self.board_v = v
 
     async def on_tick(self, tick: dict, now_ms: float) -> None:
         number = tick["tick"]
@@ -273,7 +290,9 @@ class Player:
             self.last_tick = number
         if tick.get("countdown", 0) == 0:
             self.live = True
-        choice = self.steer(tick)
+        if self.board is None:
+            return
+        choice = self.steer(self.board)
         if choice is not None:
             if self.last_sent is not None and self.last_sent[0] == choice and number <= self.last_sent[1] + 2:
                 return
@@ -282,7 +301,7 @@ class Player:
             self.sent += 1
             await self.socket.send(json.dumps({"type": "direction", "direction": choice}))
 
-    def steer(self, tick: dict) -> str | None:
+    def steer(self, board: dict) -> str | None:
         """The direction to send now, or None. Keeps straight in open space; near a wall, a snake or
         another head it scores each free neighbour by the room behind it (bounded flood fill),
         minus penalties for cells another head can also enter next tick and for wall-side cells
@@ -291,7 +310,7 @@ class Player:
         blocked: set[tuple[int, int]] = set()
         risky: set[tuple[int, int]] = set()
         other_heads = []
-        for player in tick["players"]:
+        for player in board["players"]:
             if not player["alive"] or not player["body"]:
                 continue
             if player["username"] == self.username:
@@ -301,9 +320,9 @@ class Player:
                 other_heads.append((hx, hy))
                 risky.update((hx + dx, hy + dy) for dx, dy in DIRECTIONS.values())
             blocked.update((x, y) for x, y in player["body"])
-        if me is None or tick.get("countdown", 0) > 0:
+        if me is None or board["countdown"] > 0:
             return None
-        width, height = tick["width"], tick["height"]
+        width, height = board["width"], board["height"]
         hx, hy = me["head"]
         current = me["direction"]
 

@@ -19,34 +19,49 @@ probability --turn-prob per tick towards the nearest food (so snakes eat and gro
 
 Intents are submitted BEFORE the timed window (their submission cost is reported separately).
 The timed window is one `engine.pump()` with the fake clock set to the common deadline: handle
-the queued intents, advance (tick all N games: rules step, render, JSON encode), flush (one
+the queued intents, advance (tick all N games: rules step, tick render, JSON encode), flush (one
 group send per game to the counting broadcaster). It is timed with time.perf_counter over
 --iterations iterations after --warmup iterations. The garbage collector stays on, as in the
 real engine; its collections and pauses during the timed iterations are reported (gc.callbacks).
 
-An optional second pass (--breakdown-iterations, 0 to skip) wraps, in this process only,
-`engine.games.snake.rules.step`, `engine.games.snake.rules.render`, the engine's event encoder
-(`engine.wire.encode_json` as `engine.live_game` calls it), and the
-engine's `handle` / `flush` with timers, and reports the share of each in the iteration. The
-wrappers add about a microsecond per call, so that pass is reported apart from the clean
-timings.
+Variants, each run for every N (every combination of the values given):
 
-Each N runs in a fresh child process so that its peak RSS growth (resource.getrusage
-ru_maxrss after the run minus before the engine was built) is its own.
+* --json orjson: the engine's encoder (`engine.wire.encode_json`); stdlib: the standard
+  library's `json.JSONEncoder(separators=(",", ":")).encode` in its place, as the engine had it.
+* --gc tuned: `engine.loop.tune_garbage_collector()` runs after the engine is built and before
+  the games start, as `GameEngine.run()` runs it before any game arrives; default: CPython's
+  collector as it comes.
+* --worker-heap: Django and the worker's modules are loaded first, as in `runworker
+  game_engine`, so the collector has the worker's heap to walk (without it, only the engine's).
+
+An optional second pass (--breakdown-iterations, 0 to skip) wraps, in this process only, the
+functions the loop really calls, by the names it calls them: `rules.step` and
+`rules.render_tick` (as `engine.games.snake.session` calls them), the event encoder (the
+`encode_json` that `engine.live_game` calls, whichever --json put there), and the engine's
+`handle` / `flush`, and reports the share of each in the iteration. The wrappers add about a
+microsecond per call, so that pass is reported apart from the clean timings.
+
+Each N and variant runs in a fresh child process so that its peak RSS growth (resource.getrusage
+ru_maxrss after the run minus before the engine was built) and its heap are its own. The
+machine's load average (1 minute, from os.getloadavg) is printed before and after each child:
+other work on the machine moves these figures.
 
 Run
 ---
-    cd /work/main && .venv/bin/python -m bench.engine_tick
+    .venv/bin/python -m bench.engine_tick
     .venv/bin/python -m bench.engine_tick --games 1 10 100 1000 2000 --iterations 300
+    .venv/bin/python -m bench.engine_tick --games 1000 --json orjson stdlib --gc tuned default
 
-No network, no Django, no database: the engine core is pure Python.
+No network, no database, and no Django unless --worker-heap: the engine core is pure Python.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import json
+import logging
 import os
 import random
 import resource
@@ -58,9 +73,11 @@ from collections import defaultdict
 
 import engine.games.snake.rules as snake_rules
 import engine.live_game as live_game_module
-from engine.loop import GameEngine
+from engine.loop import GameEngine, tune_garbage_collector
 
 PLAYERS_PER_GAME = 4
+# The engine's encoder before orjson, for --json stdlib.
+STDLIB_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 DIRECTIONS = snake_rules.DIRECTIONS
 OPPOSITE = {"UP": "DOWN", "DOWN": "UP", "LEFT": "RIGHT", "RIGHT": "LEFT"}
 
@@ -219,10 +236,30 @@ class Bench:
         return submitted - started, done - submitted, intents
 
 
+def load_worker_modules() -> None:
+    """What `runworker game_engine` has loaded by the time its engine starts (embedded settings)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kogame.settings")
+    for name in ("REDIS_URL", "DATABASE_URL"):
+        os.environ.pop(name, None)
+    import django
+
+    django.setup()
+    # The settings log every game start at INFO: a thousand lines that say nothing here.
+    logging.getLogger("kogame.engine").setLevel(logging.WARNING)
+    for module in ("channels.worker", "engine.consumers", "engine.runtime"):
+        importlib.import_module(module)
+
+
 def run_child(args) -> dict:
+    if args.worker_heap:
+        load_worker_modules()
+    if args.json == "stdlib":
+        live_game_module.encode_json = STDLIB_ENCODE
     gc.collect()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     bench = Bench(args.child, args.seed, args.turn_prob)
+    if args.gc == "tuned":
+        tune_garbage_collector()
     bench.start()
     bench.join_everyone()
     for _ in range(args.warmup):
@@ -265,6 +302,7 @@ def run_child(args) -> dict:
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "games": args.child,
+        "variant": f"{args.json}/{args.gc}" + ("/worker" if args.worker_heap else ""),
         "iterations": args.iterations,
         "pump_ms": [t * 1000 for t in pump_times],
         "submit_ms": [t * 1000 for t in submit_times],
@@ -302,10 +340,11 @@ def run_breakdown(bench: Bench, iterations: int) -> dict:
 
         return wrapper
 
-    # The names the engine really calls: LiveGame encodes every event with wire.encode_json.
-    saved = (snake_rules.step, snake_rules.render, live_game_module.encode_json)
+    # The names the engine really calls: SnakeSession calls rules.step and rules.render_tick
+    # through the module, and LiveGame encodes every event with the encode_json it imported.
+    saved = (snake_rules.step, snake_rules.render_tick, live_game_module.encode_json)
     snake_rules.step = timed("rules step", saved[0])
-    snake_rules.render = timed("render", saved[1])
+    snake_rules.render_tick = timed("render tick", saved[1])
     live_game_module.encode_json = timed("json encode", saved[2])
     bench.engine.handle = timed("intents (handle)", GameEngine.handle.__get__(bench.engine))
     bench.engine.flush = timed("flush", GameEngine.flush.__get__(bench.engine))
@@ -315,8 +354,10 @@ def run_breakdown(bench: Bench, iterations: int) -> dict:
             _, pump_s, _ = bench.iteration()
             total += pump_s
     finally:
-        snake_rules.step, snake_rules.render, live_game_module.encode_json = saved
+        snake_rules.step, snake_rules.render_tick, live_game_module.encode_json = saved
         del bench.engine.handle, bench.engine.flush
+    if spent["render tick"] == 0 or spent["json encode"] == 0:
+        raise SystemExit("the breakdown timed no tick render or encode: the loop calls other names now")
     shares = {name: seconds / total for name, seconds in spent.items()}
     shares["other (heap, emit, dicts)"] = 1.0 - sum(shares.values())
     return {"iterations": iterations, "mean_ms": total / iterations * 1000, "shares": shares}
@@ -332,39 +373,49 @@ def machine_ticks() -> tuple[int, int]:
     return sum(values), values[3] + values[4]
 
 
-BREAKDOWN_ORDER = ["intents (handle)", "rules step", "render", "json encode", "flush", "other (heap, emit, dicts)"]
+BREAKDOWN_ORDER = ["intents (handle)", "rules step", "render tick", "json encode", "flush", "other (heap, emit, dicts)"]
+LABEL_HEADER = f"{'games':>6} {'json/gc':>21}"
+
+
+def row_label(result: dict) -> str:
+    return f"{result['games']:>6} {result['variant']:>21}"
+
+
+def load_change(result: dict) -> str:
+    return f"{result['load_before']:.2f}->{result['load_after']:.2f}"
 
 
 def print_tables(results: list[dict], period_ms: float) -> None:
     print()
     print("Engine iteration (one pump() ticking every game), fake clock, counting broadcaster")
     header = (
-        f"{'games':>6} {'iters':>5} {'median ms':>10} {'p99 ms':>8} {'max ms':>8} {'per-game µs':>12} "
-        f"{'budget used':>11} {'submit ms':>10} {'intents/it':>10} {'sends/it':>9} {'gen2 gc':>7} {'skipped':>7}"
+        f"{LABEL_HEADER} {'iters':>5} {'median ms':>10} {'p99 ms':>8} {'max ms':>8} {'per-game µs':>12} "
+        f"{'budget used':>11} {'submit ms':>10} {'intents/it':>10} {'sends/it':>9} {'gen2 gc':>7} {'skipped':>7} {'load 1m':>11}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
         median = statistics.median(r["pump_ms"])
         print(
-            f"{r['games']:>6} {r['iterations']:>5} {median:>10.3f} {percentile(r['pump_ms'], 99):>8.3f} "
+            f"{row_label(r)} {r['iterations']:>5} {median:>10.3f} {percentile(r['pump_ms'], 99):>8.3f} "
             f"{max(r['pump_ms']):>8.3f} {median * 1000 / r['games']:>12.1f} {median / period_ms:>10.1%} "
             f"{statistics.median(r['submit_ms']):>10.3f} {r['intents_per_iter']:>10.1f} {r['sends_per_iter']:>9.1f} "
-            f"{r['gen2']:>7} {r['skipped_ticks']:>7}"
+            f"{r['gen2']:>7} {r['skipped_ticks']:>7} {load_change(r):>11}"
         )
-    print(f"(budget used = median / tick period {period_ms:.0f} ms; submit ms = bot intent submission, outside the window)")
+    print(f"(budget used = median / tick period {period_ms:.0f} ms; submit ms = bot intent submission, outside the window;")
+    print(" load 1m = the machine's 1-minute load average before -> after the run, os.getloadavg)")
 
     print()
     print("Workload")
     header = (
-        f"{'games':>6} {'ticks done/expected':>20} {'respawns/game-tick':>18} {'turns/game-tick':>15} "
+        f"{LABEL_HEADER} {'ticks done/expected':>20} {'respawns/game-tick':>18} {'turns/game-tick':>15} "
         f"{'mean live length':>16} {'tick JSON bytes':>15} {'machine busy':>12}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
         print(
-            f"{r['games']:>6} {str(r['ticks']) + '/' + str(r['expected_ticks']):>20} {r['respawns_per_game_tick']:>18.3f} "
+            f"{row_label(r)} {str(r['ticks']) + '/' + str(r['expected_ticks']):>20} {r['respawns_per_game_tick']:>18.3f} "
             f"{r['turns_per_game_tick']:>15.3f} {r['mean_length']:>16.1f} {r['tick_bytes']:>15.0f} "
             f"{r.get('machine_busy', float('nan')):>12.0%}"
         )
@@ -378,13 +429,13 @@ def print_tables(results: list[dict], period_ms: float) -> None:
     if with_breakdown:
         print()
         print("Share of the iteration (separate instrumented pass; wrappers add ~1 µs per call)")
-        header = f"{'games':>6} {'mean ms':>8} " + " ".join(f"{name:>{max(8, len(name))}}" for name in BREAKDOWN_ORDER)
+        header = f"{LABEL_HEADER} {'mean ms':>8} " + " ".join(f"{name:>{max(8, len(name))}}" for name in BREAKDOWN_ORDER)
         print(header)
         print("-" * len(header))
         for r in with_breakdown:
             b = r["breakdown"]
             cells = " ".join(f"{b['shares'].get(name, 0.0):>{max(8, len(name))}.1%}" for name in BREAKDOWN_ORDER)
-            print(f"{r['games']:>6} {b['mean_ms']:>8.3f} {cells}")
+            print(f"{row_label(r)} {b['mean_ms']:>8.3f} {cells}")
         print("(render and json encode run inside advance(); 'rules step' is snake.step including its intent re-validation)")
 
     print()
@@ -393,17 +444,50 @@ def print_tables(results: list[dict], period_ms: float) -> None:
         "(each N in a fresh process; RSS: ru_maxrss after the run minus before the engine was built)"
     )
     header = (
-        f"{'games':>6} {'peak RSS growth MiB':>20} {'KiB per game':>13} {'GC runs':>8} {'GC ms total':>11} "
+        f"{LABEL_HEADER} {'peak RSS growth MiB':>20} {'KiB per game':>13} {'GC runs':>8} {'GC ms total':>11} "
         f"{'gen2 runs':>9} {'gen2 max ms':>11}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
         print(
-            f"{r['games']:>6} {r['rss_growth_kib'] / 1024:>20.1f} {r['rss_growth_kib'] / r['games']:>13.1f} "
+            f"{row_label(r)} {r['rss_growth_kib'] / 1024:>20.1f} {r['rss_growth_kib'] / r['games']:>13.1f} "
             f"{r['gc_collections']:>8} {r['gc_ms_total']:>11.1f} {r['gc_gen2_count']:>9} {r['gc_gen2_max_ms']:>11.1f}"
         )
     print("(GC columns: collections during the timed iterations, from gc.callbacks)")
+
+
+def run_one(args, n: int, encoder: str, collector: str) -> dict | None:
+    """One N and variant in a fresh child process; None if it failed."""
+    command = [
+        sys.executable, "-m", "bench.engine_tick", "--child", str(n),
+        "--iterations", str(args.iterations), "--warmup", str(args.warmup),
+        "--breakdown-iterations", str(args.breakdown_iterations),
+        "--turn-prob", str(args.turn_prob), "--seed", str(args.seed),
+        "--json", encoder, "--gc", collector, *(["--worker-heap"] if args.worker_heap else []),
+    ]  # fmt: skip
+    label = f"N={n} {encoder}/{collector}"
+    started = time.monotonic()
+    load_before = os.getloadavg()[0]
+    busy_before = machine_ticks()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        print(f"{label}: gave up after {args.timeout:.0f} s", file=sys.stderr)
+        return None
+    if done.returncode != 0:
+        print(f"{label}: child failed ({done.returncode}):\n{done.stderr[-3000:]}", file=sys.stderr)
+        return None
+    if done.stderr.strip():
+        print(done.stderr.strip(), file=sys.stderr)
+    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
+    result = json.loads(line[len("RESULT "):])
+    busy_after = machine_ticks()
+    total = busy_after[0] - busy_before[0]
+    result["machine_busy"] = 1 - (busy_after[1] - busy_before[1]) / total if total else float("nan")
+    result["load_before"], result["load_after"] = load_before, os.getloadavg()[0]
+    print(f"{label} done in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return result
 
 
 def main() -> int:
@@ -416,40 +500,28 @@ def main() -> int:
         "--turn-prob", type=float, default=0.5, help="chance a live bot steers towards the nearest food on a tick"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", nargs="+", choices=["orjson", "stdlib"], default=["orjson"], help="event encoders to run")
+    parser.add_argument("--gc", nargs="+", choices=["tuned", "default"], default=["tuned"], help="collector settings to run")
+    parser.add_argument("--worker-heap", action="store_true", help="load Django and the worker's modules first")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds allowed per N")
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child is not None:
+        args.json, args.gc = args.json[0], args.gc[0]
         print("RESULT " + json.dumps(run_child(args)))
         return 0
 
+    print("load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), file=sys.stderr)
     results = []
     for n in args.games:
-        command = [
-            sys.executable, "-m", "bench.engine_tick", "--child", str(n),
-            "--iterations", str(args.iterations), "--warmup", str(args.warmup),
-            "--breakdown-iterations", str(args.breakdown_iterations),
-            "--turn-prob", str(args.turn_prob), "--seed", str(args.seed),
-        ]  # fmt: skip
-        started = time.monotonic()
-        busy_before = machine_ticks()
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout)
-        except subprocess.TimeoutExpired:
-            print(f"N={n}: gave up after {args.timeout:.0f} s", file=sys.stderr)
-            continue
-        if done.returncode != 0:
-            print(f"N={n}: child failed ({done.returncode}):\n{done.stderr[-3000:]}", file=sys.stderr)
-            continue
-        if done.stderr.strip():
-            print(done.stderr.strip(), file=sys.stderr)
-        line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
-        results.append(json.loads(line[len("RESULT "):]))
-        busy_after = machine_ticks()
-        total = busy_after[0] - busy_before[0]
-        results[-1]["machine_busy"] = 1 - (busy_after[1] - busy_before[1]) / total if total else float("nan")
-        print(f"N={n} done in {time.monotonic() - started:.1f} s", file=sys.stderr)
+        for encoder in args.json:
+            for collector in args.gc:
+                result = run_one(args, n, encoder, collector)
+                if result is not None:
+                    results.append(result)
+    print()
+    print("load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
     period_ms = 1000.0 / snake_rules.SnakeConfig().tick_hz
     if results:

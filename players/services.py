@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from engine import services as game_services
@@ -134,11 +134,9 @@ def queue_match_snake(*, full_table: int, wait_seconds: float) -> tuple[Game, li
     The seats are claimed with row locks that other matchers skip, and marked matched in the same
     transaction that creates the game, so concurrent matchers (in any web process) never hand one
     seat to two games; each seat then stays until its socket has told its player
-    (`queue_take_match`). Seats of dead web processes are removed first. A full table starts at once; two or
-    more start once the oldest has waited `wait_seconds`. Returns the game and its players' (username, queue
-    channel), or None.
+    (`queue_take_match`). A full table starts at once; two or more start once the oldest has waited
+    `wait_seconds`. Returns the game and its players' (username, queue channel), or None.
     """
-    web_process_leases_expire()
     seats = list(
         QueueSeat.objects.select_for_update(skip_locked=True)
         .filter(kind=QueueSeat.Kind.SNAKE, matched_game__isnull=True)
@@ -179,7 +177,6 @@ def queue_play_with_bots(*, user: User, channel_name: str, table: int, bot_level
 def queue_match_chess(*, time_control: str) -> tuple[Game, list[tuple[str, str]]] | None:
     """Pairs the two oldest chess players waiting with the same time control, colours at random.
     Claimed with skip-locked row locks like Snake, so no seat is ever paired twice."""
-    web_process_leases_expire()
     seats = list(
         QueueSeat.objects.select_for_update(skip_locked=True)
         .filter(kind=QueueSeat.Kind.CHESS, time_control=time_control, matched_game__isnull=True)
@@ -194,3 +191,32 @@ def queue_match_chess(*, time_control: str) -> tuple[Game, list[tuple[str, str]]
     )
     QueueSeat.objects.filter(pk__in=[seat.pk for seat in seats]).update(matched_game=game)
     return game, [(seat.user.username, seat.channel_name) for seat in seats]
+
+
+Match = tuple[Game, list[tuple[str, str]]]
+
+
+def queue_match_round(*, full_table: int, wait_seconds: float, most_games: int) -> list[Match]:
+    """One matchmaking round over the whole queue: removes the seats of dead web processes, then
+    seats every Snake table and chess pair it can, at most `most_games` games. Each game is made
+    in a transaction of its own, so the seats it takes stay locked only while it is made."""
+    web_process_leases_expire()
+    matches: list[Match] = []
+    while len(matches) < most_games and (match := queue_match_snake(full_table=full_table, wait_seconds=wait_seconds)):
+        matches.append(match)
+    waiting = (
+        QueueSeat.objects.filter(kind=QueueSeat.Kind.CHESS, matched_game__isnull=True)
+        .values("time_control")
+        .annotate(seats=Count("pk"))
+        .filter(seats__gte=2)
+    )
+    for time_control in [row["time_control"] for row in waiting]:
+        while len(matches) < most_games and (match := queue_match_chess(time_control=time_control)):
+            matches.append(match)
+    return matches
+
+
+def queue_matched_seats(*, process_id: str) -> list[tuple[str, str]]:
+    """(queue channel, game id) of this web process's seats that are matched and not yet told."""
+    seats = QueueSeat.objects.filter(process_id=process_id, matched_game__isnull=False)
+    return [(channel, str(game_id)) for channel, game_id in seats.values_list("channel_name", "matched_game_id")]

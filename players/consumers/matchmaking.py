@@ -13,6 +13,7 @@ from engine.games.chess.clock import TimeControl
 from engine.runtime import send_to_engine
 from players import services
 from players.consumers.guarded import CLOSE_CANCELLED, CLOSE_MATCHED, CLOSE_UNAUTHENTICATED, GuardedConsumer
+from players.matchmaker import matchmaker
 from players.protocol import BadFrame
 from players.web_process import this_process
 
@@ -22,8 +23,6 @@ logger = logging.getLogger("kogame.players")
 class QueueConsumer(GuardedConsumer):
     """`/ws/queue/?game=snake` or `/ws/queue/?game=chess&tc=3+2`: wait for a match."""
 
-    MATCH_POLL_SECONDS = 1.0
-
     async def connect(self):
         user = self.scope["user"]
         if not user.is_authenticated:
@@ -32,7 +31,6 @@ class QueueConsumer(GuardedConsumer):
         self.user = user
         self.matched = False
         self.seated = False
-        self.poller: asyncio.Task | None = None
         self.bot_offer: asyncio.TimerHandle | None = None
         self.bots_offered = False
         await self.accept()
@@ -57,8 +55,7 @@ class QueueConsumer(GuardedConsumer):
         if self.time_control:
             queued["tc"] = self.time_control
         await self.send_json(queued)
-        await self._poll_once()
-        self.poller = asyncio.ensure_future(self._poll())
+        matchmaker.join(self)
         if self.kind == "snake":
             self.bot_offer = asyncio.get_running_loop().call_later(
                 settings.KOGAME["SNAKE_BOT_OFFER_SECONDS"], lambda: asyncio.ensure_future(self._offer_bots())
@@ -81,8 +78,8 @@ class QueueConsumer(GuardedConsumer):
         )
         if game is not None:
             await send_to_engine(await database_sync_to_async(game_services.game_start_message)(game=game))
-        # Announces this game, or the match another player's try made first.
-        await self._poll_once()
+        # This process's matchmaker announces this game, or a match a round made first.
+        matchmaker.wake()
 
     def _requested_queue(self) -> tuple[str, str]:
         kind = self.query_param("game")
@@ -97,52 +94,16 @@ class QueueConsumer(GuardedConsumer):
                 raise BadFrame("bad_query", f"bad time control: {error}") from None
         raise BadFrame("bad_query", "the queue needs ?game=snake or ?game=chess&tc=<minutes>+<increment>")
 
-    async def _poll(self) -> None:
-        while not self.matched:
-            await asyncio.sleep(self.MATCH_POLL_SECONDS)
-            try:
-                await self._poll_once()
-            except Exception:
-                logger.exception("matchmaking attempt failed")
-
-    async def _poll_once(self) -> None:
-        """Tries to make a match, then looks whether this seat was matched: a match_found message
-        lost on its way is found here within one poll."""
-        await self._try_match()
-        game_id = await database_sync_to_async(services.queue_take_match)(
-            user=self.user, kind=self.kind, channel_name=self.channel_name
-        )
-        if game_id is not None:
-            await self._announce_match(game_id)
-
-    async def _try_match(self) -> None:
-        if self.kind == "chess":
-            match = await database_sync_to_async(services.queue_match_chess)(time_control=self.time_control)
-        else:
-            limits = settings.KOGAME
-            match = await database_sync_to_async(services.queue_match_snake)(
-                full_table=limits["SNAKE_MATCH_PLAYERS"], wait_seconds=limits["SNAKE_MATCH_WAIT_SECONDS"]
-            )
-        if match is None:
-            return
-        game, seated = match
-        # The engine hears of the game before its players do, so their first sync finds it.
-        await send_to_engine(await database_sync_to_async(game_services.game_start_message)(game=game))
-        for _, channel in seated:
-            await self.channel_layer.send(channel, {"type": "queue.match_found", "game_id": game.id})
-
     async def queue_match_found(self, message):
-        if self.matched:
-            return
-        await database_sync_to_async(services.queue_take_match)(
-            user=self.user, kind=self.kind, channel_name=self.channel_name
-        )
-        await self._announce_match(message["game_id"])
+        """A match made by another web process's matchmaker."""
+        await self.announce_match(message["game_id"])
 
-    async def _announce_match(self, game_id: str) -> None:
+    async def announce_match(self, game_id: str) -> None:
+        """Tells the player, once, and gives the seat up."""
         if self.matched:
             return
         self.matched = True
+        await database_sync_to_async(services.queue_take_match)(user=self.user, kind=self.kind, channel_name=self.channel_name)
         await self.send_json({"type": "match_found", "game_id": game_id})
         await self.close_with(CLOSE_MATCHED)
 
@@ -172,8 +133,7 @@ class QueueConsumer(GuardedConsumer):
             )
 
     async def disconnect(self, code):
-        if getattr(self, "poller", None) is not None:
-            self.poller.cancel()
+        matchmaker.leave(self)
         if getattr(self, "bot_offer", None) is not None:
             self.bot_offer.cancel()
         if hasattr(self, "seated"):

@@ -26,6 +26,11 @@ export class EventOrder {
     return 'apply';
   }
 
+  /** Back to before the first gameState: every event is skipped until a fresh one comes. */
+  forget() {
+    this.lastV = null;
+  }
+
   /** True when a pong says the server sent an event we have not applied. */
   missedBefore(pong) {
     return typeof pong.v === 'number' && this.lastV !== null && pong.v > this.lastV;

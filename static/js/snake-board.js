@@ -144,23 +144,22 @@ export class SnakeBoard {
     this.eatRings = [];
   }
 
-  /** Takes the next tick: what was current becomes the start of the glide. */
-  advance(tick) {
+  /**
+   * Takes the board after a tick (snake-tick.js's applyTick) and that tick's events: what was
+   * current becomes the start of the glide.
+   */
+  advance(snapshot, events) {
     const now = performance.now();
-    if (tick.width !== this.width || tick.height !== this.height) {
-      this.reset(tick);
-      return;
-    }
-    const nextSnakes = bodiesByName(tick.players);
+    const nextSnakes = bodiesByName(snapshot.players);
     for (const [name, snake] of this.currentSnakes) {
       if (!nextSnakes.has(name)) this.ghosts.push({ name, body: snake.body, since: now });
     }
-    for (const event of tick.events || []) {
+    for (const event of events) {
       if (event.kind === 'ate') this.eatRings.push({ name: event.player, cell: event.at, since: now });
     }
     this.previousSnakes = this.currentSnakes;
     this.currentSnakes = nextSnakes;
-    this.food = tick.food;
+    this.food = snapshot.food;
     this.tickArrivedAt = now;
     this.forgetFinishedEffects(now);
   }

@@ -5,6 +5,7 @@ import { PlayerColors, SnakeBoard } from './snake-board.js';
 import { listenForControls, TurnQueue } from './snake-input.js';
 import { joinPrompt } from './snake-join.js';
 import { describeDeath, GamePanel } from './snake-panel.js';
+import { applyTick } from './snake-tick.js';
 import { showServerError, showToast } from './toast.js';
 
 // A respawn not answered by a live snake within this long may be sent again.
@@ -18,6 +19,8 @@ class SnakeGame {
     this.you = { username: root.dataset.username, role: 'spectator' };
     this.status = 'started';
     this.tickHz = 10;
+    // The board as the server last described it (gameState, then each tick applied): null before the first state.
+    this.snapshot = null;
     this.players = [];
     this.deathCauses = new Map();
     this.hasBoard = false;
@@ -72,7 +75,7 @@ class SnakeGame {
       this.respawnSentAt = -Infinity; // A refused respawn may be tried again at once.
       this.updateControls();
     } else if (message.type === 'tick') {
-      this.applyTick(message);
+      this.onTick(message);
     } else if (message.type === 'chat') {
       this.panel.addChat(message.username, message.message, this.colors.colorOf(message.username));
     } else if (message.type === 'gameEnd') {
@@ -93,6 +96,7 @@ class SnakeGame {
     // One shape for live and finished games alike (a finished one shows its snakes dead).
     this.hasBoard = true;
     this.layOutBoard(state.width, state.height);
+    this.snapshot = state;
     this.board.reset(state);
     const me = state.players.find((player) => player.username === this.you.username);
     if (me?.alive) this.turns.reset(me.direction);
@@ -103,13 +107,20 @@ class SnakeGame {
     else this.panel.showGameOver({ status: state.status, ...state.result }, this.you.username);
   }
 
-  applyTick(tick) {
+  // Ticks carry deltas (docs/protocol.md, section 6): each applies to the board the one before left.
+  onTick(tick) {
+    const snapshot = applyTick(this.snapshot, tick);
+    if (snapshot === null) {
+      // Never while versions follow each other (the socket sees to it); if it happens, start afresh.
+      this.socket.restart();
+      return;
+    }
     const wasAlive = Boolean(this.mySnake()?.alive);
-    this.hasBoard = true;
-    this.layOutBoard(tick.width, tick.height);
-    this.board.advance(tick);
-    for (const event of tick.events || []) this.applyHappening(event);
-    this.applyPlayers(tick.players, tick.countdown);
+    this.snapshot = snapshot;
+    const events = tick.events || [];
+    this.board.advance(snapshot, events);
+    for (const event of events) this.applyHappening(event);
+    this.applyPlayers(snapshot.players, snapshot.countdown);
     const me = this.mySnake();
     if (me?.alive && !wasAlive) this.turns.reset(me.direction);
     else if (me?.alive) this.turns.onTick(me.direction);

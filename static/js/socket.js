@@ -185,6 +185,13 @@ export class ReconnectingSocket {
     this.connect();
   }
 
+  // What we hold cannot take the next event (a client-side check failed): reconnect without ?v=
+  // for a fresh gameState.
+  restart() {
+    this.order?.forget();
+    this.resync();
+  }
+
   dropSocket() {
     const ws = this.ws;
     this.ws = null; // Its close event, whenever it comes, is now ignored.

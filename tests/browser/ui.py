@@ -12,6 +12,8 @@ from contextlib import aclosing
 
 from playwright.async_api import Locator, Page, expect
 
+from engine.games.snake.rules import apply_tick
+
 GAME_URL = re.compile(r"/game/[A-Za-z0-9]+/$")
 LOBBY_URL = re.compile(r"^https?://[^/]+/(\?.*)?$")
 
@@ -135,11 +137,15 @@ ARROW_KEYS = {"UP": "ArrowUp", "DOWN": "ArrowDown", "LEFT": "ArrowLeft", "RIGHT"
 
 
 class GameFrames:
-    """The messages a page receives on its game socket, as the page's own websocket sees them."""
+    """The messages a page receives on its game socket, as the page's own websocket sees them,
+    and the Snake board they describe: a gameState's, then each tick's deltas applied."""
 
     def __init__(self, page: Page) -> None:
         self.messages: list[dict] = []
         self.latest_tick: dict | None = None
+        # The board after the latest tick; None until a gameState, and after a version gap until the next one.
+        self.board: dict | None = None
+        self._board_v: int | None = None
         self._arrived = asyncio.Event()
         page.on("websocket", self._on_socket)
 
@@ -156,7 +162,19 @@ class GameFrames:
             self.messages.append(message)
             if message.get("type") == "tick":
                 self.latest_tick = message
+            self._follow_board(message)
             self._arrived.set()
+
+    def _follow_board(self, message: dict) -> None:
+        kind, v = message.get("type"), message.get("v")
+        if kind == "gameState":
+            self.board, self._board_v = message, v
+        elif isinstance(v, int) and self._board_v is not None and v > self._board_v:
+            if v != self._board_v + 1:
+                self.board = None  # a gap: the page resyncs, and the board waits for its gameState
+            elif kind == "tick" and self.board is not None:
+                self.board = apply_tick(self.board, message)
+            self._board_v = v
 
     def mark(self) -> int:
         """A bookmark: pass it as `since` to look only at messages that arrive after now."""
@@ -196,15 +214,15 @@ STEPS = {"UP": (0, -1), "DOWN": (0, 1), "LEFT": (-1, 0), "RIGHT": (1, 0)}
 TURNS = {"UP": ("LEFT", "RIGHT"), "DOWN": ("RIGHT", "LEFT"), "LEFT": ("DOWN", "UP"), "RIGHT": ("UP", "DOWN")}
 
 
-def safe_direction(tick: dict, name: str) -> str | None:
+def safe_direction(board: dict, name: str) -> str | None:
     """Where a careful player would steer their snake now: straight on while the way ahead is
     clear for a few cells, else into the turn with the longest clear run. None: no snake."""
-    me = snake_of(tick, name)
+    me = snake_of(board, name)
     if not me or not me.get("alive") or not me.get("head"):
         return None
-    width, height = tick.get("width", 24), tick.get("height", 24)
-    blocked = {tuple(cell) for player in tick["players"] for cell in player.get("body") or []}
-    for other in tick["players"]:
+    width, height = board["width"], board["height"]
+    blocked = {tuple(cell) for player in board["players"] for cell in player["body"]}
+    for other in board["players"]:
         if other is not me and other.get("alive") and other.get("head"):
             ox, oy = other["head"]
             sx, sy = STEPS[other["direction"]]
@@ -233,10 +251,10 @@ async def play_snake_to_the_end(frames: GameFrames, name: str, steer, timeout: f
         async for message in messages:
             if message.get("type") == "gameEnd":
                 return message
-            if not frames.is_latest_tick(message):
+            if not frames.is_latest_tick(message) or frames.board is None:
                 continue  # Steer from the newest board only.
-            direction = safe_direction(message, name)
-            if direction and direction != snake_of(message, name)["direction"]:
+            direction = safe_direction(frames.board, name)
+            if direction and direction != snake_of(frames.board, name)["direction"]:
                 await steer(direction)
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from engine.games.chess.records import MoveMade
-from engine.games.chess.session import ChessSession
+from engine.games.chess.session import SEATING_SECONDS, ChessSession
 from engine.games.effects import GameCreated, Seat
 from engine.loop import GameEngine
 from tests.engine.conftest import RecordingStore
@@ -190,3 +190,38 @@ def test_a_game_the_engine_ends_itself_stops_its_clocks(clock, broadcaster):
     state = engine.games["c1"].state(clock.now + 10.0)
     assert state["status"] == "aborted" and state["clock"]["running"] is None
     assert state["clock"]["white"] == end["clock"]["white"]
+
+
+def tick_until(engine, clock, seconds, step=0.5):
+    for _ in range(int(seconds / step)):
+        clock.now += step
+        engine.pump()
+
+
+def arrive(engine, username, seq):
+    presence = {"type": "engine.presence", "process": "p", "seq": seq, "game_id": "c1", "username": username}
+    engine.submit({**presence, "connected": True})
+    engine.pump()
+
+
+def test_the_first_move_time_waits_for_both_players_to_arrive(engine, clock, broadcaster):
+    start_chess(engine, tc="0.25+0")
+    tick_until(engine, clock, 18.0)
+    assert engine.games["c1"].ended_at is None
+    arrive(engine, "white_player", 1)
+    arrive(engine, "black_player", 2)
+    assert engine.games["c1"].state(clock.now)["first_move_ms_left"] == 15_000
+    tick_until(engine, clock, 14.0)
+    assert engine.games["c1"].ended_at is None
+    tick_until(engine, clock, 2.0)
+    end = broadcaster.game_events("c1")[-1]
+    assert (end["type"], end["status"]) == ("gameEnd", "aborted")
+
+
+def test_a_player_who_never_arrives_gets_the_first_move_time_after_the_seating_time(engine, clock, broadcaster):
+    start_chess(engine, tc="0.25+0")
+    arrive(engine, "white_player", 1)
+    tick_until(engine, clock, SEATING_SECONDS + 14.0)
+    assert engine.games["c1"].ended_at is None
+    tick_until(engine, clock, 2.0)
+    assert broadcaster.game_events("c1")[-1]["status"] == "aborted"

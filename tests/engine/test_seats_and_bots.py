@@ -78,7 +78,9 @@ def test_the_bot_rng_does_not_change_the_food_the_rules_place():
 def chess_with_bot(bot_colour: str) -> ChessSession:
     person, bot = Seat.person(0, "alice"), Seat.robot(1, "easy")
     seats = [person, bot] if bot_colour == "black" else [Seat.robot(0, "easy"), Seat.person(1, "alice")]
-    return ChessSession(seats=seats, settings={"tc": "1+0"}, seed=1, now=0.0)
+    session = ChessSession(seats=seats, settings={"tc": "1+0"}, seed=1, now=0.0)
+    session.presence("alice", True, 0.0)
+    return session
 
 
 def test_a_chess_bot_is_asked_once_per_position_with_its_clock():
@@ -134,14 +136,18 @@ def test_the_loop_hands_bot_turns_to_the_runner_and_plays_its_answer(clock, broa
     engine.pump()
     clock.now += 0.05
     engine.pump()
+    assert bots.requests == []  # the bot waits for its opponent to arrive
+    engine.submit({"type": "engine.presence", "process": "p", "seq": 1, "game_id": "c1", "username": "alice", "connected": True})
+    clock.now += 0.05
+    engine.pump()
     (request,) = bots.requests
     assert {key: request[key] for key in ("game_id", "seat", "level", "ply", "increment_ms")} == {
         "game_id": "c1", "seat": "Medium bot 1", "level": "medium", "ply": 0, "increment_ms": 2000,
     }
     engine.submit({"type": "engine.bot_move", "game_id": "c1", "seat": "Medium bot 1", "ply": 0, "uci": "d2d4"})
     engine.pump()
-    (move,) = broadcaster.game_events("c1")
-    assert (move["type"], move["uci"], move["player"]) == ("move", "d2d4", "white")
+    (move,) = [event for event in broadcaster.game_events("c1") if event["type"] == "move"]
+    assert (move["uci"], move["player"]) == ("d2d4", "white")
     # A person cannot play the bot's moves through the intent path.
     engine.submit({"type": "engine.intent", "game_id": "c1", "username": "Medium bot 1",
                    "intent": {"type": "move", "uci": "d7d5"}, "reply_channel": "r"})

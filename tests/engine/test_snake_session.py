@@ -1,5 +1,6 @@
 """SnakeSession: an arena player who drops out briefly keeps their snake."""
 
+from engine.games.effects import Seat
 from engine.games.snake.session import ARENA_AWAY_GRACE_SECONDS, SnakeSession
 
 
@@ -26,3 +27,28 @@ def test_a_player_away_longer_than_the_grace_leaves_the_arena():
     assert "alice" in session.state.snakes
     session.tick([], 1.0 + ARENA_AWAY_GRACE_SECONDS)
     assert "alice" not in session.state.snakes
+
+
+def matched(seats, **settings) -> SnakeSession:
+    return SnakeSession(seats=seats, settings={"countdown_ticks": 0, **settings}, seed=5, now=0.0)
+
+
+def test_a_matched_board_waits_for_its_people_then_moves():
+    session = matched([Seat.person(0, "alice"), Seat.person(1, "bob"), Seat.robot(2, "hard")])
+    assert session.tick([], 1.0) == [] and session.state.tick == 0
+    session.presence("alice", True, 1.5)
+    assert session.tick([], 2.0) == [] and session.state.tick == 0
+    session.presence("bob", True, 2.5)
+    assert session.tick([], 3.0) and session.state.tick == 1
+
+
+def test_a_person_who_never_connects_holds_the_board_only_for_the_seating_time():
+    session = matched([Seat.person(0, "alice"), Seat.person(1, "bob")], seating_seconds=4)
+    session.presence("alice", True, 0.5)
+    assert session.tick([], 3.9) == []
+    assert session.tick([], 4.0) and session.state.tick == 1
+
+
+def test_bots_alone_never_wait():
+    session = matched([Seat.robot(0, "easy"), Seat.robot(1, "easy")])
+    assert session.tick([], 0.1) and session.state.tick == 1

@@ -446,6 +446,9 @@ class TestWebProcessFaults:
         churning = [asyncio.ensure_future(churn(player)) for player in churners]
         try:
             for ply, uci in enumerate(plies, start=1):
+                # Paced by the churn, not by the clock: however fast moves are relayed, sockets
+                # come and go all through the game (3 for each ply, 10 per churner in all).
+                await eventually(lambda ply=ply: churned[0] >= 3 * ply, timeout=10, what="sockets churning")
                 fate, shown = await play(table, ply, uci, timeout=10)
                 assert fate == "applied", shown
         finally:

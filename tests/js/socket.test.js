@@ -273,6 +273,31 @@ describe('versioned events', () => {
     assert.equal(ws.closedByClient, false);
   });
 
+  test('restart: at once, without ?v=, and nothing applies until the fresh gameState', () => {
+    const { socket, received } = makeSocket();
+    const ws = openWithState(4);
+    ws.receive({ type: 'tick', v: 5 });
+    socket.restart();
+    assert.equal(ws.closedByClient, true);
+    assert.equal(FakeWebSocket.all.length, 2, 'no backoff');
+    assert.equal(versionOf(FakeWebSocket.last.url), null);
+
+    const fresh = FakeWebSocket.last;
+    fresh.open();
+    fresh.receive({ type: 'tick', v: 6 });
+    fresh.receive({ type: 'gameState', v: 6 });
+    fresh.receive({ type: 'tick', v: 7 });
+    assert.deepEqual(
+      received.map((message) => [message.type, message.v]),
+      [
+        ['gameState', 4],
+        ['tick', 5],
+        ['gameState', 6],
+        ['tick', 7],
+      ],
+    );
+  });
+
   test('an unversioned socket (the lobby queue) hands on everything as it comes', () => {
     const { received } = makeSocket({ versioned: false });
     const ws = FakeWebSocket.last;

@@ -35,7 +35,8 @@ def make_guest():
 
 @database_sync_to_async
 def make_game(users, settings):
-    return game_services.game_create(kind="snake", users=users, settings=settings)
+    # No wait for players who never connect (unless a test asks): most tests connect only some.
+    return game_services.game_create(kind="snake", users=users, settings={"seating_seconds": 0, **settings})
 
 
 async def started_game(users, settings=QUICK):

@@ -3,11 +3,11 @@ match_found, an unanswered sync, and the end of a game no engine could resume.""
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 
 from engine import runtime
 from engine import services as game_services
 from engine.wire import relay_channel
+from players import services
 from players.relay import this_relay
 from players.socket_feed import FEED_LIMIT
 from tests.conftest import eventually
@@ -68,21 +68,21 @@ async def test_ticks_dropped_from_a_full_feed_are_counted_and_replayed_by_a_sync
     await socket.disconnect()
 
 
-async def test_a_lost_match_found_is_found_by_the_seats_next_poll(monkeypatch):
-    layer = get_channel_layer()
-    real_send = layer.send
+async def test_a_match_made_elsewhere_whose_message_was_lost_is_announced_by_the_next_round():
+    (_, token), (other, _) = await make_guest(), await make_guest()
+    waiting = await connect("/ws/queue/?game=chess&tc=1%2B0", token=token)
+    assert (await waiting.receive_json_from(timeout=3))["type"] == "queued"
 
-    async def send_losing_matches(channel, message):
-        if message.get("type") != "queue.match_found":
-            await real_send(channel, message)
+    @database_sync_to_async
+    def match_in_another_process():
+        # Another web process seats `other` and pairs the two; its match_found to us is lost.
+        services.queue_join(user=other, kind="chess", time_control="1+0", channel_name="elsewhere!1", process_id="elsewhere")
+        return services.queue_match_chess(time_control="1+0")
 
-    monkeypatch.setattr(layer, "send", send_losing_matches)
-    (_, one_token), (_, two_token) = await make_guest(), await make_guest()
-    first = await connect("/ws/queue/?game=chess&tc=1%2B0", token=one_token)
-    second = await connect("/ws/queue/?game=chess&tc=1%2B0", token=two_token)
-    found = [await receive_until(socket, lambda m: m["type"] == "match_found", timeout=3) for socket in (first, second)]
-    assert found[0]["game_id"] == found[1]["game_id"]
-    await close_all(first, second)
+    game, _ = await match_in_another_process()
+    found = await receive_until(waiting, lambda m: m["type"] == "match_found", timeout=3)
+    assert found["game_id"] == game.id
+    await close_all(waiting)
 
 
 async def test_a_sync_the_engine_never_answered_is_asked_again(monkeypatch):

@@ -167,6 +167,13 @@ def finished_game(
     return game
 
 
+def hold_first_move_timer(game: ChessGame, now: float) -> None:
+    """Restarts the side to move's first-move time at `now` (the players are still arriving);
+    once both sides have moved there is none to hold."""
+    if len(game.moves) < _PLIES_BEFORE_CLOCK:
+        game.turn_started_at = now
+
+
 def side_to_move(game: ChessGame) -> str:
     return _turn(game)
 

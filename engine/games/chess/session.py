@@ -16,6 +16,10 @@ logger = logging.getLogger("kogame.engine")
 # A bot asked for a move and silent this long is asked again (its answer or the request was
 # lost): its longest think (bots.MAX_THINK_MS) and a margin for a busy machine.
 BOT_ANSWER_TIMEOUT_SECONDS = MAX_THINK_MS / 1000 + 5.0
+# A new game waits this long at most for its people to connect before white's first-move time
+# starts: players matched under load may take a while to arrive, and must not find the game
+# aborted for a first move they could not make.
+SEATING_SECONDS = 20.0
 # What a bot answers to its opponent's offers: it plays on, and takes every rematch.
 _BOT_ANSWERS = {"draw_offer": "draw_decline", "takeback_offer": "takeback_decline", "rematch_offer": "rematch_accept"}
 
@@ -40,6 +44,9 @@ class ChessSession:
         else:
             self.game = rules.new_game(white=white.name, black=black.name, tc=self.tc, now=now)
         self.bots = {"white": white.bot, "black": black.bot}
+        # The people who have not connected yet; a resumed game's players are long seated.
+        self.arriving = set() if saved_moves else {seat.name for seat in seats if seat.bot is None}
+        self.seating_until = now + SEATING_SECONDS
         # The ply a bot was last asked to move at, and when: asked once per position, unless
         # its answer is overdue.
         self.asked_at_ply: int | None = None
@@ -87,12 +94,18 @@ class ChessSession:
             return []
 
     def tick(self, intents: list[tuple[str, dict]], now: float) -> list[Effect]:
+        seating = bool(self.arriving) and now < self.seating_until and not self.game.moves
+        if seating:
+            rules.hold_first_move_timer(self.game, now)
+        else:
+            self.arriving.clear()
         effects = self._effects(rules.on_tick(self.game, now))
         turn = rules.side_to_move(self.game)
         level = self.bots[turn]
         ply = len(self.game.moves)
         overdue = now - self.asked_at >= BOT_ANSWER_TIMEOUT_SECONDS
-        if level is not None and self.game.status == "started" and (self.asked_at_ply != ply or overdue):
+        # A bot waits for its opponent to arrive before it moves.
+        if level is not None and not seating and self.game.status == "started" and (self.asked_at_ply != ply or overdue):
             self.asked_at_ply, self.asked_at = ply, now
             remaining = self.game.clock.remaining_ms(turn, now)
             effects.append(
@@ -111,6 +124,8 @@ class ChessSession:
         colour = rules.color_of(self.game, name)
         if colour is None or self.game.status != "started":
             return []
+        if connected:
+            self.arriving.discard(name)
         rules.set_presence(self.game, name, connected, now)
         # Lets the opponent's client show the claim countdown.
         claim_after_ms = 0 if connected else rules.DISCONNECT_CLAIM_MS

@@ -16,7 +16,7 @@ import itertools
 import math
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
@@ -45,6 +45,7 @@ _INT_SETTING_RANGES = {
     "max_players": (2, 8),
     "start_length": (2, 6),
     "countdown_ticks": (0, 100),
+    "seating_seconds": (0, 60),
 }
 _TICK_HZ_RANGE = (1.0, 30.0)
 
@@ -59,6 +60,9 @@ class SnakeConfig:
     min_players: int = 2  # matched games
     max_players: int = 8
     start_length: int = 3
+    # A matched game waits at most this long for its people to connect before its countdown
+    # starts (engine/games/snake/session.py): players matched under load may take a while.
+    seating_seconds: int = 10
     # Ticks at the start of a matched game during which nothing moves. Ignored in arenas,
     # which have no common start.
     countdown_ticks: int = 30
@@ -114,6 +118,16 @@ class Snake:
 
 
 @dataclass
+class TickChanges:
+    """What the last step changed besides each live snake's one-cell move and its own fields:
+    what a tick must send beyond the heads for a client to rebuild the board (render_tick)."""
+
+    spawned: set[str] = field(default_factory=set)  # players given a new body: arena joins and respawns
+    food_removed: list[Cell] = field(default_factory=list)  # eaten, in the order eaten
+    food_added: list[Cell] = field(default_factory=list)  # in the order appended to SnakeState.food
+
+
+@dataclass
 class SnakeState:
     config: SnakeConfig
     tick: int
@@ -123,6 +137,7 @@ class SnakeState:
     over: bool = False
     winner: str | None = None  # set when over (None = draw / no winner)
     end_reason: str | None = None  # "last_snake_standing", "all_died"
+    changes: TickChanges = field(default_factory=TickChanges)  # of the last step only
 
 
 # --------------------------------------------------------------------------- public API
@@ -167,6 +182,7 @@ def step(state: SnakeState, intents: Sequence[tuple[str, dict]], rng: random.Ran
     Intents are applied in arrival order before anything moves; invalid ones (see
     validate_intent) are skipped silently because the caller reports them.
     """
+    state.changes = TickChanges()
     if state.over:
         return []
     events: list[dict] = []
@@ -178,7 +194,7 @@ def step(state: SnakeState, intents: Sequence[tuple[str, dict]], rng: random.Ran
         died = _move_snakes(state, events)
         if died and not state.config.arena:
             _check_end(state, died, events)
-    _top_up_food(state, rng)
+    state.changes.food_added = _top_up_food(state, rng)
     state.tick += 1
     return events
 
@@ -227,7 +243,7 @@ def validate_intent(state: SnakeState, player: str, intent: dict) -> str | None:
 
 
 def render(state: SnakeState) -> dict:
-    """JSON-ready snapshot, used for both the full state and every tick."""
+    """JSON-ready snapshot of the whole board: the board part of gameState (state.py)."""
     return {
         "tick": state.tick,
         "width": state.config.width,
@@ -247,6 +263,74 @@ def render(state: SnakeState) -> dict:
         ],
         "food": [[x, y] for x, y in state.food],
     }
+
+
+def render_tick(state: SnakeState) -> dict:
+    """JSON-ready delta of the last step: what turns the board rendered before it into
+    render(state) (apply_tick; docs/protocol.md, section 6, `tick`).
+
+    Every player's head, direction, alive, score and body length, but a whole body only for a
+    snake placed this tick: a live snake's body is otherwise its previous body with the new head
+    in front, cut to its length. Food as the cells removed and added, each key only when
+    non-empty: on most ticks nothing is eaten, and one eaten piece costs fewer bytes than the
+    whole food list.
+    """
+    spawned = state.changes.spawned
+    players = []
+    for snake in state.snakes.values():
+        body = snake.body
+        player: dict[str, object] = {
+            "username": snake.player,
+            "head": list(body[0]) if body else None,
+            "direction": snake.direction,
+            "alive": snake.alive,
+            "score": snake.score,
+            "length": len(body),
+        }
+        if snake.player in spawned:
+            player["body"] = [[x, y] for x, y in body]
+        players.append(player)
+    tick = {"tick": state.tick, "countdown": _countdown_left(state), "players": players}
+    if state.changes.food_removed:
+        tick["food_removed"] = [[x, y] for x, y in state.changes.food_removed]
+    if state.changes.food_added:
+        tick["food_added"] = [[x, y] for x, y in state.changes.food_added]
+    return tick
+
+
+def apply_tick(board: dict, tick: dict) -> dict | None:
+    """The board after `tick`: render(state) rebuilt from the render before the step and the
+    step's render_tick. None when the tick does not follow that board (a live snake without a
+    body to move): the client then needs a fresh gameState. The reference for clients
+    (static/js/snake-tick.js is the browser's)."""
+    previous_bodies = {player["username"]: player["body"] for player in board["players"]}
+    players = []
+    for entry in tick["players"]:
+        if "body" in entry:
+            body = entry["body"]
+        elif not entry["alive"]:
+            body = []
+        else:
+            body = previous_bodies.get(entry["username"])
+            if not body:
+                return None
+            # The head stays put only while the countdown holds every snake still.
+            if body[0] != entry["head"]:
+                body = [entry["head"], *body]
+            body = body[: entry["length"]]
+        players.append(
+            {
+                "username": entry["username"],
+                "head": entry["head"],
+                "body": body,
+                "direction": entry["direction"],
+                "alive": entry["alive"],
+                "score": entry["score"],
+            }
+        )
+    removed = tick.get("food_removed", [])
+    food = [cell for cell in board["food"] if cell not in removed] + tick.get("food_added", [])
+    return {**board, "tick": tick["tick"], "countdown": tick["countdown"], "players": players, "food": food}
 
 
 def result(state: SnakeState) -> dict | None:
@@ -292,6 +376,7 @@ def _spawn_in_arena(state: SnakeState, player: str, rng: random.Random, events: 
         events.append({"kind": "no_room", "player": player})
         return
     _add_to_board(state.occupancy, body)
+    state.changes.spawned.add(player)
     snake = state.snakes.get(player)
     if snake is None:
         state.snakes[player] = Snake(player=player, body=body, direction=direction)
@@ -370,6 +455,7 @@ def _move_snakes(state: SnakeState, events: list[dict]) -> list[Snake]:
         if eats and snake.alive:
             snake.score += 1
             food.remove(new_head)
+            state.changes.food_removed.append(new_head)
             events.append({"kind": "ate", "player": snake.player, "at": list(new_head)})
 
     return [snake for snake, _ in dead]
@@ -418,19 +504,23 @@ def _food_target(state: SnakeState) -> int:
     return 1 + alive // 2
 
 
-def _top_up_food(state: SnakeState, rng: random.Random) -> None:
-    """Add food on uniformly random free cells until the target count is reached (or the board is full)."""
+def _top_up_food(state: SnakeState, rng: random.Random) -> list[Cell]:
+    """Add food on uniformly random free cells until the target count is reached (or the board
+    is full); returns the cells added."""
     missing = _food_target(state) - len(state.food)
     if missing <= 0:
-        return
+        return []
     free = state.occupancy == 0
     for x, y in state.food:
         free[y, x] = False
     free_cells = np.flatnonzero(free)  # row-major indices: y * width + x
     width = state.config.width
+    added = []
     for choice in rng.sample(range(len(free_cells)), min(missing, len(free_cells))):
         y, x = divmod(int(free_cells[choice]), width)
-        state.food.append((x, y))
+        added.append((x, y))
+    state.food.extend(added)
+    return added
 
 
 # --------------------------------------------------------------------------- spawning

@@ -30,6 +30,9 @@ class SnakeSession:
         self.period = 1.0 / self.config.tick_hz
         # Arena players whose last socket left, and when their snakes leave unless they come back.
         self.away_until: dict[str, float] = {}
+        # The people of a matched game who have not connected yet: the board waits for them.
+        self.arriving = set() if self.config.arena else {seat.name for seat in seats if seat.bot is None}
+        self.seating_until = now + self.config.seating_seconds
 
     def validate(self, name: str, intent: dict) -> str | None:
         if name in self.bots:
@@ -45,6 +48,8 @@ class SnakeSession:
 
     def presence(self, name: str, connected: bool, now: float) -> list[Effect]:
         if not self.config.arena:
+            if connected:
+                self.arriving.discard(name)
             return []
         if connected:
             self.away_until.pop(name, None)
@@ -53,6 +58,10 @@ class SnakeSession:
         return []
 
     def tick(self, intents: list[tuple[str, dict]], now: float) -> list[Effect]:
+        if self.arriving:
+            if now < self.seating_until:
+                return []  # nothing moves, the countdown included, until everyone is here
+            self.arriving.clear()
         departed = [name for name, until in self.away_until.items() if until <= now]
         if departed:
             intents = [(name, {"type": "leave"}) for name in departed] + intents
@@ -60,7 +69,7 @@ class SnakeSession:
                 del self.away_until[name]
         intents = self._bot_intents() + intents
         happenings = rules.step(self.state, intents, self.rng)
-        return [Event({"type": "tick", **rules.render(self.state), "events": happenings})]
+        return [Event({"type": "tick", **rules.render_tick(self.state), "events": happenings})]
 
     def _bot_intents(self) -> list[tuple[str, dict]]:
         steering = []
