@@ -7,8 +7,8 @@ For each N in --sockets, a fresh stack (tests/integration/harness.py's `procfile
 one worker, --web web processes, a throwaway PostgreSQL database, the Redis database of
 --redis-url FLUSHED first). A helper process with the stack's settings creates N/4 games of four
 seats and N guests, and starts each game in the engine as an **arena**, so that it never ends:
-every game then ticks at 10 Hz for as long as the run lasts, a tick of about 770 bytes listing
-its four (soon dead) bot snakes, at almost no engine cost. The database holds them as ordinary
+every game then ticks at 10 Hz for as long as the run lasts, a tick of a few hundred bytes
+about its four bot snakes (soon dead), at almost no engine cost. The database holds them as ordinary
 matches of four bots, so each of the N clients (four per game) watches one as a spectator and
 sends nothing: all the work is the relay's.
 

@@ -6,8 +6,8 @@ redis-py's PubSub reconnects and resubscribes behind its caller's back, which wo
 messages published while it was away; this subscriber owns its connection instead. When the
 connection breaks it connects again, subscribes to every channel of the relay, and only then has
 every local socket resync (the sync answer fills what was missed; events that follow arrive on
-the new subscription). Measured, reading a plain connection also costs a third less CPU per
-message than PubSub.get_message.
+the new subscription). Reading a plain connection also costs a third less CPU per message than
+PubSub.get_message (measured: 21 against 33 µs for a message of 765 bytes, publishing included).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class RelaySubscriber:
         self._commands = asyncio.Lock()
         # Established connections that broke (each one makes every local socket resync).
         self.connections_lost = 0
+        # Held: the event loop keeps only a weak reference to a task.
         self._reader = asyncio.get_running_loop().create_task(self._read_forever())
 
     def figures(self) -> dict:
@@ -97,17 +98,16 @@ class RelaySubscriber:
         return connection
 
     async def _read_forever(self) -> None:
-        # Sockets may join before the first connection is made: they resync once it is.
-        missed = True
         wait = RECONNECT_FIRST_SECONDS
         while True:
             connection = None
             try:
                 connection = await self._connect()
-                if missed:
-                    self.relay.lost_all()
-                    missed = False
-                    logger.info("relay subscriber connected")
+                # Whatever was published before this subscription (while the previous connection
+                # was down, or before the first one, for the sockets that opened meanwhile) is
+                # asked for again by every socket.
+                self.relay.lost_all()
+                logger.info("relay subscriber connected")
                 wait = RECONNECT_FIRST_SECONDS
                 while True:
                     kind, channel, data = await connection.read_response(timeout=math.inf)
@@ -123,7 +123,6 @@ class RelaySubscriber:
                     logger.warning("relay subscriber lost its connection: %r", error)
                 else:
                     logger.warning("relay subscriber could not connect: %r", error)
-                missed = True
                 self._connection = None
                 if connection is not None:
                     await connection.disconnect(nowait=True)

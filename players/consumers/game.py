@@ -159,8 +159,9 @@ class PlayerConsumer(GuardedConsumer):
         return int(statistics.median(self.round_trips) * 1000 / 2)
 
     async def dispatch(self, message):
-        # Ticks and client frames are the hot path and never touch the database here: skip the
-        # per-message connection cleanup (a hop to the sync thread) that Channels adds.
+        # Client frames are a hot path and never touch the database here: skip the per-message
+        # connection cleanup (a hop to the sync thread) that Channels adds. (What the engine
+        # sends comes through the relay, to `_relay_forever`.)
         if message["type"] in ("websocket.connect", "websocket.disconnect"):
             await super().dispatch(message)
         else:
