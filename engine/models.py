@@ -1,7 +1,7 @@
 from django.conf import settings as django_settings
 from django.db import models
 
-from engine.games.effects import Seat
+from engine.games.effects import BOT_LEVELS, Seat
 from engine.ids import new_game_id
 
 
@@ -67,16 +67,11 @@ class Game(models.Model):
 class GamePlayer(models.Model):
     """A seat at a game: a person, or a bot of some level (never both)."""
 
-    class BotLevel(models.TextChoices):
-        EASY = "easy"
-        MEDIUM = "medium"
-        HARD = "hard"
-
     game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="seats")
     user = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="game_seats"
     )
-    bot_level = models.CharField(max_length=8, choices=BotLevel.choices, blank=True)
+    bot_level = models.CharField(max_length=8, choices=[(level, level.capitalize()) for level in BOT_LEVELS], blank=True)
     slot = models.PositiveSmallIntegerField()
     score = models.IntegerField(null=True, blank=True)
     is_winner = models.BooleanField(default=False)

@@ -10,7 +10,7 @@ from django.conf import settings
 from engine.games.chess import storage as chess_storage
 from engine.games.effects import Seat
 from engine.kind_storage import storage_of
-from engine.models import Game
+from engine.models import Game, GamePlayer
 from engine.wire import game_state_message
 
 GAME_ID_PATTERN = re.compile(r"^[A-Za-z0-9]{1,16}$")
@@ -22,14 +22,22 @@ def game_get(*, game_id: str) -> Game | None:
     return Game.objects.filter(pk=game_id).first()
 
 
+def _seat_rows(game: Game) -> list[GamePlayer]:
+    return list(game.seats.select_related("user").order_by("slot"))
+
+
 def game_seats(*, game: Game) -> list[Seat]:
-    return [seat.seat for seat in game.seats.select_related("user").order_by("slot")]
+    return [row.seat for row in _seat_rows(game)]
+
+
+def _winning_slots(rows: list[GamePlayer]) -> list[int]:
+    return [row.slot for row in rows if row.is_winner]
 
 
 def game_summary(*, game: Game) -> dict:
-    rows = list(game.seats.select_related("user").order_by("slot"))
+    rows = _seat_rows(game)
     seats = [row.seat for row in rows]
-    winners = [row.slot for row in rows if row.is_winner]
+    winners = _winning_slots(rows)
     return {
         "id": game.id,
         "game": game.kind,
@@ -69,9 +77,9 @@ def games_live(*, limit: int = 50) -> list[dict]:
 def finished_game_state(*, game: Game) -> dict:
     """The gameState of a game the engine no longer holds, from what the database kept, built by
     its kind's one state builder."""
-    rows = list(game.seats.select_related("user").order_by("slot"))
+    rows = _seat_rows(game)
     seats = [row.seat for row in rows]
-    winners = [row.slot for row in rows if row.is_winner]
+    winners = _winning_slots(rows)
     storage = storage_of(game.kind)
     saved = game.result or {}
     result = {

@@ -22,7 +22,7 @@ from players.http_auth import api_user_or_refusal
 from players.json_api import api_error, json_object_or_refusal, rate_limited
 from players.rooms.errors import RoomRefused
 from players.rooms.services import StartedGame
-from players.rooms.settings import room_settings_new
+from players.rooms.settings import game_settings, room_settings_new
 from players.rooms.views import room_create_limit
 
 User = get_user_model()
@@ -40,7 +40,7 @@ def bot_game_create(*, user: User, fields: dict) -> StartedGame:
     bots = [settings["bot_level"]] * (settings["target_players"] - 1)
     bots_first = kind == "chess" and (color == "black" or (color == "random" and random.random() < 0.5))
     game = game_services.game_create(
-        kind=kind, users=[user], bots=bots, bots_first=bots_first, settings={"tc": settings["tc"]} if kind == "chess" else {}
+        kind=kind, users=[user], bots=bots, bots_first=bots_first, settings=game_settings(game=kind, settings=settings)
     )
     return StartedGame(game=game, engine_message=game_services.game_start_message(game=game))
 

@@ -20,7 +20,7 @@ from engine.models import Game
 from players.models import ROOM_CODE_ALPHABET, ROOM_CODE_LENGTH, Room, RoomMember
 from players.rooms.errors import RoomRefused
 from players.rooms.selectors import Lobby, room_lobby
-from players.rooms.settings import room_settings_changed, room_settings_new
+from players.rooms.settings import game_settings, room_settings_changed, room_settings_new
 from players.services import web_process_lease_renew, web_process_leases_expire
 
 User = get_user_model()
@@ -151,10 +151,6 @@ def room_update_settings(*, code: str, user: User, changes: dict) -> Lobby:
     return room_lobby(room=room)
 
 
-def game_settings_of(room: Room) -> dict:
-    return {"tc": room.settings["tc"]} if room.kind == Game.Kind.CHESS else {}
-
-
 @transaction.atomic
 def room_start(*, code: str, user: User) -> StartedGame:
     """The host starts the room's game once every member is ready: the members take the first
@@ -177,7 +173,11 @@ def room_start(*, code: str, user: User) -> StartedGame:
     # Chess: a person facing a bot plays black half the time.
     bots_first = room.kind == Game.Kind.CHESS and bool(bots) and random.random() < 0.5
     game = game_services.game_create(
-        kind=room.kind, users=users, bots=bots, bots_first=bots_first, settings=game_settings_of(room)
+        kind=room.kind,
+        users=users,
+        bots=bots,
+        bots_first=bots_first,
+        settings=game_settings(game=room.kind, settings=room.settings),
     )
     engine_message = game_services.game_start_message(game=game)
     # Deleting the room (and its members) makes a second start_game find nothing to start.

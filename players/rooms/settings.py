@@ -7,11 +7,10 @@ here, and a refusal names the field (`RoomRefused("bad_field", ...)`).
 from __future__ import annotations
 
 from engine.games.chess.clock import TimeControl
-from engine.models import GamePlayer
+from engine.games.effects import BOT_LEVELS
 from players.rooms.errors import RoomRefused
 
 GAMES = ("snake", "chess")
-BOT_LEVELS = tuple(GamePlayer.BotLevel.values)
 DEFAULT_BOT_LEVEL = "medium"
 # Snake tables hold 2 to 8 snakes (the engine's SnakeConfig.max_players); chess is one on one.
 SNAKE_MIN_PLAYERS = 2
@@ -84,3 +83,9 @@ def room_settings_changed(*, game: str, current: dict, changes: dict, members: i
     if updated["target_players"] < members:
         raise _bad(f'"target_players" cannot go below the {members} players in the room')
     return updated
+
+
+def game_settings(*, game: str, settings: dict) -> dict:
+    """The settings of the game a room (or a game against bots) starts: chess' clock; Snake's
+    are the defaults."""
+    return {"tc": settings["tc"]} if game == "chess" else {}

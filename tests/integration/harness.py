@@ -331,8 +331,12 @@ async def open_silent_websocket(port: int, path: str) -> tuple[asyncio.StreamRea
     return reader, writer
 
 
-def http_json(url: str, method: str = "GET", data: bytes | None = None, timeout: float = 5.0) -> tuple[int, dict]:
-    request = urllib.request.Request(url, method=method, data=data)
+def http_json(
+    url: str, method: str = "GET", data: bytes | None = None, timeout: float = 5.0, *, token: str | None = None
+) -> tuple[int, dict]:
+    """(status, JSON body). With `token`, authenticated as a script is (Authorization: Bearer)."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"} if token else {}
+    request = urllib.request.Request(url, method=method, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 import redis
@@ -27,19 +25,10 @@ def relay_stack():
 
 def start_bot_game(stack, token: str) -> str:
     """A Snake game of the caller and three hard bots, which outlive the caller's unsteered snake."""
-    request = urllib.request.Request(
-        stack.http() + "/api/bot-games",
-        method="POST",
-        data=json.dumps({"game": "snake", "target_players": 4, "bot_level": "hard"}).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            status, body = response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        status, body = error.code, json.loads(error.read() or b"{}")
-    assert status == 201, body
-    return body["game_id"]
+    body = json.dumps({"game": "snake", "target_players": 4, "bot_level": "hard"}).encode()
+    status, answer = http_json(stack.http() + "/api/bot-games", "POST", body, token=token)
+    assert status == 201, answer
+    return answer["game_id"]
 
 
 def subscribers(server: redis.Redis, game_id: str) -> int:

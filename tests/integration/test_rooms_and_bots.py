@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import urllib.error
-import urllib.request
 
 import chess
 import psycopg
@@ -46,17 +44,7 @@ CLOCK_TOLERANCE_MS = 100
 
 def create_room(stack, token: str, **settings) -> str:
     """POST /api/rooms as a script does (Authorization: Bearer); returns the room's code."""
-    request = urllib.request.Request(
-        stack.http() + "/api/rooms",
-        method="POST",
-        data=json.dumps(settings).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            status, body = response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        status, body = error.code, json.loads(error.read() or b"{}")
+    status, body = http_json(stack.http() + "/api/rooms", "POST", json.dumps(settings).encode(), token=token)
     assert status == 201, body
     code = body["code"]
     assert len(code) == 6 and set(code) <= set("ABCDEFGHJKMNPQRSTUVWXYZ23456789"), code

@@ -22,10 +22,11 @@ import chess.engine
 
 from engine.games.chess.builtin import builtin_bot
 from engine.games.chess.stockfish import StockfishBot
+from engine.games.effects import BOT_LEVELS
 
 logger = logging.getLogger(__name__)
 
-LEVELS = ("easy", "medium", "hard")
+LEVELS = BOT_LEVELS
 MAX_THINK_MS = 2_000
 # A 30th of the remaining time: a bot keeps time for about 30 more moves.
 _MOVES_TO_PLAN_FOR = 30

@@ -31,9 +31,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from engine.games.effects import BOT_LEVELS
 from engine.games.snake.rules import DIRECTIONS, Cell, Snake, SnakeState
 
-LEVELS = ("easy", "medium", "hard")
+LEVELS = BOT_LEVELS
 
 EASY_MISTAKE_RATE = 0.2
 
