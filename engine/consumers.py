@@ -10,8 +10,8 @@ logger = logging.getLogger("kogame.engine")
 
 
 class EngineConsumer(AsyncConsumer):
-    # Async and without a database: handing a message over is a non-blocking put, so it needs no
-    # hop to the worker's sync thread.
+    # Async and without a database: routing a message is a Redis call or two and a non-blocking
+    # put, so it needs no hop to the worker's sync thread.
     async def dispatch(self, message: dict) -> None:
         # Every engine.* message goes to the engine's inbox; the engine validates it. Nothing here
         # may raise: Channels would drop this consumer instance and build a new one.
@@ -23,5 +23,13 @@ class EngineConsumer(AsyncConsumer):
             # This worker is stopping: the message belongs to the next one.
             await self.channel_layer.send(runtime.ENGINE_CHANNEL, message)
             return
-        if not engine.submit(message):
-            logger.warning("engine inbox full: dropped a %s message", message.get("type"))
+        router = runtime.channel_router()
+        if router is None:
+            engine.submit(message)
+            return
+        try:
+            await router.route(message, engine.submit)
+        except Exception:
+            # Redis failed us: this engine answers it, which is what one worker alone would do.
+            logger.exception("could not route a %s message from the channel", message.get("type"))
+            engine.submit(message)

@@ -16,6 +16,9 @@ class EngineStats:
     dropped_intents: int = 0
     failed_games: int = 0
     last_iteration_ms: float = 0.0
+    # The worst lateness of any tick over the last housekeeping second, late or not.
+    lag_ms: float = 0.0
+    _lag_window_ms: float = field(default=0.0, repr=False)
     # Worst lateness since the last log line, logged once per second rather than per game.
     _late_since_log_ms: float = field(default=0.0, repr=False)
     _late_ticks_at_log: int = field(default=0, repr=False)
@@ -24,6 +27,7 @@ class EngineStats:
         """Counts a tick that ran `lateness` seconds after its deadline; returns the whole periods
         it missed (they are skipped, not replayed)."""
         missed = int(lateness // period)
+        self._lag_window_ms = max(self._lag_window_ms, lateness * 1000)
         if missed:
             self.late_ticks += 1
             self.skipped_ticks += missed
@@ -41,6 +45,9 @@ class EngineStats:
         )
         self._late_since_log_ms = 0.0
         self._late_ticks_at_log = self.late_ticks
+
+    def close_lag_window(self) -> None:
+        self.lag_ms, self._lag_window_ms = round(self._lag_window_ms, 1), 0.0
 
     def figures(self) -> dict:
         return {name: value for name, value in asdict(self).items() if not name.startswith("_")}

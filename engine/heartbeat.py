@@ -1,50 +1,22 @@
 """Where the engine reports that it is alive, and where GET /healthz reads it.
 
-Worker mode: a Redis key, because the engine runs in another process than the web. Embedded
-mode: process memory. The engine thread never writes the key itself: it hands its latest
-figures to a `HeartbeatPublisher` thread, so a slow or stalled Redis cannot hold up a tick.
+Worker mode: the worker's lease in Redis, renewed with the figures (engine/cluster/lease.py),
+because the engine runs in another process than the web. Embedded mode: process memory. The
+engine thread never writes to Redis itself: it hands its latest figures to a
+`HeartbeatPublisher` thread, so a slow or stalled Redis cannot hold up a tick.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-
-import redis
+from typing import Protocol
 
 logger = logging.getLogger("kogame.engine")
 
-HEARTBEAT_KEY = "kogame:engine:heartbeat"
-# Long enough to outlive a short Redis hiccup, short enough that a dead engine stops answering.
-HEARTBEAT_TTL_SECONDS = 30
-# A health check must answer quickly even while Redis stalls; it then uses its last good read.
-READ_TIMEOUT_SECONDS = 0.5
 
-
-class RedisHeartbeat:
-    def __init__(self, redis_url: str) -> None:
-        self.client = redis.Redis.from_url(
-            redis_url, socket_timeout=READ_TIMEOUT_SECONDS, socket_connect_timeout=READ_TIMEOUT_SECONDS
-        )
-        self._last_read: dict | None = None
-
-    def beat(self, stats: dict) -> None:
-        self.client.set(HEARTBEAT_KEY, json.dumps(stats), ex=HEARTBEAT_TTL_SECONDS)
-
-    def read(self) -> dict | None:
-        """The engine's last figures. When Redis does not answer, the last figures this process
-        read: their `at` still says how old they are, so a stall shorter than the health check's
-        limit does not fail it, and a longer one does."""
-        try:
-            raw = self.client.get(HEARTBEAT_KEY)
-        except redis.RedisError as error:
-            if self._last_read is None:
-                raise
-            logger.warning("heartbeat read failed (%s); using the last one read", error)
-            return dict(self._last_read)
-        self._last_read = json.loads(raw) if raw else None
-        return dict(self._last_read) if self._last_read is not None else None
+class HeartbeatSink(Protocol):
+    def beat(self, stats: dict) -> None: ...
 
 
 class MemoryHeartbeat:
@@ -65,7 +37,7 @@ class HeartbeatPublisher(threading.Thread):
     """Writes the latest figures the engine offered, off the engine thread; a write that blocks
     delays only the next write, and figures offered meanwhile replace the unwritten ones."""
 
-    def __init__(self, sink: RedisHeartbeat | MemoryHeartbeat) -> None:
+    def __init__(self, sink: HeartbeatSink) -> None:
         super().__init__(name="kogame-heartbeat", daemon=True)
         self.sink = sink
         self._latest: dict | None = None

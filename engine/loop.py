@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from engine.cluster.adoption_hold import AdoptionHold
 from engine.deadlines import Deadlines
 from engine.engine_stats import EngineStats
 from engine.games import KINDS
@@ -105,6 +106,14 @@ class HeartbeatSink(Protocol):
         """Takes the engine's figures without blocking (a HeartbeatPublisher writes them)."""
 
 
+class Ownership(Protocol):
+    """Where a worker among several records which games it owns (engine/cluster/caretaker.py)."""
+
+    def claim(self, game_id: str) -> None: ...
+
+    def release(self, game_id: str) -> None: ...
+
+
 class GameEngine(threading.Thread):
     def __init__(
         self,
@@ -115,6 +124,7 @@ class GameEngine(threading.Thread):
         clock: Callable[[], float] = time.monotonic,
         bots: BotRunner | None = None,
         session_factories: dict[str, Callable[..., GameSession]] | None = None,
+        ownership: Ownership | None = None,
     ) -> None:
         super().__init__(name="kogame-engine", daemon=True)
         self.broadcaster = broadcaster
@@ -122,6 +132,9 @@ class GameEngine(threading.Thread):
         self.heartbeat = heartbeat
         self.clock = clock
         self.bots = bots
+        self.ownership = ownership
+        # Worker mode: messages for games being adopted wait for their start (engine/cluster).
+        self.hold: AdoptionHold | None = None
         self.session_factories = session_factories or {name: kind.session for name, kind in KINDS.items()}
         self.games: dict[str, LiveGame] = {}
         self.orphans = Orphans()
@@ -219,6 +232,8 @@ class GameEngine(threading.Thread):
                 if now >= evict_at:
                     del self.games[game_id]
                     self.presence.forget_game(game_id)
+                    if self.ownership is not None:
+                        self.ownership.release(game_id)
                 else:
                     self._announce_head(game, now)
                     self._schedule(game, min(evict_at, game.next_head_at()))
@@ -338,6 +353,8 @@ class GameEngine(threading.Thread):
         seats = [seat.to_message() for seat in new.seats]
         start = {"game_id": game_id, "seed": random.getrandbits(48), "mode": "match", "kind": new.kind, "seats": seats}
         self.start_game({**start, "settings": new.settings})
+        if self.ownership is not None:
+            self.ownership.claim(game_id)
         return game_id
 
     def flush(self) -> None:
@@ -354,6 +371,7 @@ class GameEngine(threading.Thread):
         for game_id in self.orphans.to_announce(now):
             self.outbox.head(game_id, ORPHAN_HEAD)
         self.stats.log_late_ticks(logger)
+        self.stats.close_lag_window()
         if self.heartbeat is not None:
             bots = {"bots": self.bots.stats()} if self.bots is not None else {}
             figures = {"games": len(self.games), **self.stats.figures(), "broadcast": self.broadcaster.figures(), **bots}
@@ -364,15 +382,32 @@ class GameEngine(threading.Thread):
     def handle(self, message: dict) -> None:
         """Applies one inbound message (engine/inbound.py). Nothing a message holds may raise out of here."""
         kind = message.get("type")
+        if self.hold is not None and self.hold.holds(message, self.games):
+            return
         try:
             if kind == "engine.start_game":
                 self.start_game(message)
             elif kind == "engine.persisted":
                 self._persisted(message)
+            elif kind == "engine.resign" and isinstance(message.get("done"), threading.Event):
+                self._resign(message["done"])
+            elif kind == "engine.adopted" and self.hold is not None:
+                for held in self.hold.release(list(message["game_ids"])):
+                    self.handle(held)
             elif not self.inbound.handle(message):
                 logger.warning("engine ignored a message of type %r", kind)
         except Exception:
             logger.exception("engine could not handle a %r message", kind)
+
+    def _resign(self, done: threading.Event) -> None:
+        """This worker lost its lease, so other workers own its games now: drop every one of them
+        without a word (its outputs are fenced out meanwhile)."""
+        logger.error("dropping %d game(s) after losing the lease", len(self.games))
+        self.games.clear()
+        self._deadlines = Deadlines()
+        self.outbox.take()
+        self.presence = PresenceBook()
+        done.set()
 
     def start_game(self, message: dict) -> None:
         game_id = str(message["game_id"])

@@ -38,6 +38,9 @@ class Game(models.Model):
     final_white_ms = models.PositiveBigIntegerField(null=True, blank=True)
     final_black_ms = models.PositiveBigIntegerField(null=True, blank=True)
     players = models.ManyToManyField(django_settings.AUTH_USER_MODEL, through="GamePlayer", related_name="games")
+    # The engine worker that adopted the game last (blank: the one it was first given to). Saves
+    # of any other worker are refused: it stalled past its lease and its games moved on.
+    worker = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 

@@ -6,14 +6,21 @@ sockets (players/relay.py), so a message crosses Redis once per web process, nev
 socket.
 
 Any process may publish a game's messages: the web processes do not care which engine runs it.
+A worker among several publishes through a Lua step that first checks its lease is alive
+(engine/cluster/scripts.py): once its lease has run out, others own its games, and nothing it
+still had to say reaches a socket.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from engine.cluster.keys import lease_key
+from engine.cluster.scripts import FENCED_PUBLISH
 from engine.wire import relay_payload
 
 # A round that waits longer on Redis than this is lost (counted) rather than held: sockets heal
@@ -21,8 +28,12 @@ from engine.wire import relay_payload
 PUBLISH_TIMEOUT_SECONDS = 2.0
 
 
+class FencedOut(Exception):
+    """This worker's lease has run out: its messages were not published."""
+
+
 class RedisRelayPublisher:
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, *, worker_id: Callable[[], str] | None = None) -> None:
         # No retry: a round sent again after a timeout could reach the sockets twice (harmless for
         # versioned events, not for spectators' chat); a lost round is healed instead.
         self.client = redis.Redis.from_url(
@@ -31,8 +42,15 @@ class RedisRelayPublisher:
             socket_connect_timeout=PUBLISH_TIMEOUT_SECONDS,
             retry=Retry(NoBackoff(), 0),
         )
+        self.worker_id = worker_id
+        self._fenced_publish = self.client.register_script(FENCED_PUBLISH)
 
     async def publish(self, messages: list[tuple[str, dict]]) -> None:
+        if self.worker_id is not None:
+            args = [part for channel, message in messages for part in (channel, relay_payload(message))]
+            if await self._fenced_publish(keys=[lease_key(self.worker_id())], args=args) == -1:
+                raise FencedOut(f"the lease of worker {self.worker_id()} has run out")
+            return
         pipeline = self.client.pipeline(transaction=False)
         for channel, message in messages:
             pipeline.publish(channel, relay_payload(message))

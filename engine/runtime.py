@@ -9,23 +9,35 @@ the consumer hands the message back to the channel for the next worker.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import threading
 
+import redis
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.utils import timezone
 
+from engine import selectors
 from engine.broadcast import EngineBroadcaster, RelayPublisher
+from engine.cluster.caretaker import Caretaker
+from engine.cluster.channel_router import ChannelRouter
+from engine.cluster.directory import WorkerDirectory
+from engine.cluster.inbox_reader import InboxReader
+from engine.cluster.lease import WorkerLease
 from engine.games.chess.bot_runner import ChessBotRunner
-from engine.heartbeat import HeartbeatPublisher, MemoryHeartbeat, RedisHeartbeat
+from engine.heartbeat import HeartbeatPublisher, HeartbeatSink, MemoryHeartbeat
 from engine.loop import GameEngine
 from engine.relay_publisher import RedisRelayPublisher
 from engine.store import DatabaseResultStore
 
 logger = logging.getLogger("kogame.engine")
 
-# The named channel on which web processes reach the engine (`runworker game_engine`).
+# The named channel on which web processes reach the engine (`runworker game_engine`) when
+# they do not know which worker to address (players/engine_link.py).
 ENGINE_CHANNEL = "game_engine"
+# Redis calls of the worker's own threads (lease, inbox, caretaker) give up after this long.
+REDIS_TIMEOUT_SECONDS = 2.0
 
 _lock = threading.Lock()
 _engine: GameEngine | None = None
@@ -33,19 +45,44 @@ _broadcaster: EngineBroadcaster | None = None
 _store: DatabaseResultStore | None = None
 _heartbeat: HeartbeatPublisher | None = None
 _bots: ChessBotRunner | None = None
+_lease: WorkerLease | None = None
+_inbox: InboxReader | None = None
+_caretaker: Caretaker | None = None
 _stopped = False
 _memory_heartbeat = MemoryHeartbeat()
-_redis_heartbeat: RedisHeartbeat | None = None
+_worker_directory: WorkerDirectory | None = None
 
 
-def heartbeat_reader() -> RedisHeartbeat | MemoryHeartbeat:
-    """One per process: it keeps the last good read for when Redis stalls."""
-    global _redis_heartbeat
+def memory_heartbeat() -> MemoryHeartbeat:
+    """Embedded mode: where the engine in this process reports."""
+    return _memory_heartbeat
+
+
+def worker_directory() -> WorkerDirectory:
+    """Worker mode: one per process; it keeps the last good read for when Redis stalls."""
+    global _worker_directory
+    if _worker_directory is None:
+        _worker_directory = WorkerDirectory(settings.REDIS_URL)
+    return _worker_directory
+
+
+_channel_router: ChannelRouter | None = None
+
+
+def channel_router() -> ChannelRouter | None:
+    """Worker mode: routes what the game_engine channel brings (engine/cluster/channel_router.py).
+    None in embedded mode, where the engine is the only one."""
+    global _channel_router
     if settings.EMBEDDED_ENGINE:
-        return _memory_heartbeat
-    if _redis_heartbeat is None:
-        _redis_heartbeat = RedisHeartbeat(settings.REDIS_URL)
-    return _redis_heartbeat
+        return None
+    if _channel_router is None:
+        _channel_router = ChannelRouter(settings.REDIS_URL, worker_id=this_worker_id)
+    return _channel_router
+
+
+def this_worker_id() -> str | None:
+    """This process's worker id while it runs an engine in worker mode."""
+    return _lease.worker_id if _lease is not None else None
 
 
 def relay_publisher() -> RelayPublisher:
@@ -56,24 +93,28 @@ def relay_publisher() -> RelayPublisher:
         from players.relay import this_relay  # the web side, imported only where it runs in this process
 
         return this_relay
-    return RedisRelayPublisher(settings.REDIS_URL)
+    lease = _lease
+    assert lease is not None  # a worker registers before it makes its broadcaster
+    return RedisRelayPublisher(settings.REDIS_URL, worker_id=lambda: lease.worker_id)
 
 
 def start_engine(*, own_loop: bool, recover: bool = False) -> GameEngine:
     """Starts the engine once per process. `own_loop`: sends from a private event loop (worker);
-    otherwise they wait for `bind_server_loop()` (embedded). `recover`: first take over the games
-    a previous process left live (chess resumes, Snake ends)."""
+    otherwise they wait for `bind_server_loop()` (embedded). `recover` (embedded): first take
+    over the games a previous process left live (chess resumes, Snake ends); a worker adopts
+    what nobody owns through its caretaker instead."""
     global _engine, _broadcaster, _store, _heartbeat, _bots, _stopped
     with _lock:
         if _engine is not None and _engine.is_alive():
             return _engine
         _stopped = False
-        _store = DatabaseResultStore()
-        recovered = _store.recover_games() if recover else []
+        _store = DatabaseResultStore(worker_id=this_worker_id)
+        recovered = _store.adopt_games() if recover and settings.EMBEDDED_ENGINE else []
+        sink: HeartbeatSink = _memory_heartbeat if settings.EMBEDDED_ENGINE else _register_worker()
         _broadcaster = EngineBroadcaster(relay=relay_publisher(), channel_layer=get_channel_layer())
         if own_loop:
             _broadcaster.start_own_loop()
-        _heartbeat = HeartbeatPublisher(_memory_heartbeat if settings.EMBEDDED_ENGINE else RedisHeartbeat(settings.REDIS_URL))
+        _heartbeat = HeartbeatPublisher(sink)
         _heartbeat.start()
         _engine = GameEngine(broadcaster=_broadcaster, store=_store, heartbeat=_heartbeat)
         # Bots think in their own threads and processes and answer through the engine's inbox.
@@ -85,10 +126,46 @@ def start_engine(*, own_loop: bool, recover: bool = False) -> GameEngine:
             resumed = sum(1 for message in recovered if message["type"] == "engine.start_game")
             logger.warning(
                 "a previous engine process left %d game(s) live: %d resumed, %d ended",
-                len(recovered), resumed, len(recovered) - resumed,
+                len(recovered),
+                resumed,
+                len(recovered) - resumed,
             )
         _engine.start()
+        if not settings.EMBEDDED_ENGINE:
+            _start_worker_threads(_engine, _store)
         return _engine
+
+
+def _register_worker() -> WorkerLease:
+    global _lease
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
+    )
+    _lease = WorkerLease(client, lease_ms=settings.LEASE_MS)
+    _lease.register()
+    return _lease
+
+
+def _start_worker_threads(engine: GameEngine, store: DatabaseResultStore) -> None:
+    """The inbox reader and the caretaker of a worker among several (engine/cluster)."""
+    global _inbox, _caretaker
+    assert _lease is not None  # registered before the engine was made
+    lease = _lease
+    lease_seconds = lease.lease_ms / 1000
+
+    def unowned_games() -> list[str]:
+        created_before = timezone.now() - datetime.timedelta(seconds=lease_seconds)
+        return selectors.live_game_ids(created_before=created_before)
+
+    _caretaker = Caretaker(
+        lease.client, lease=lease, submit=engine.submit, adopt_games=store.adopt_games, unowned_games=unowned_games
+    )
+    engine.ownership = _caretaker
+    engine.hold = _caretaker.hold
+    lease.on_lost = _caretaker.lease_lost
+    _inbox = InboxReader(lease.client, worker_id=lambda: lease.worker_id, submit=engine.submit)
+    _caretaker.start()
+    _inbox.start()
 
 
 def bind_server_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -109,10 +186,13 @@ def running_engine() -> GameEngine | None:
 
 
 def stop_engine() -> None:
-    """Stops the engine after it has handled what it accepted, then sends what it produced."""
-    global _engine, _broadcaster, _store, _heartbeat, _bots, _stopped
+    """Stops the engine after it has handled what it accepted, then sends what it produced, then
+    gives up this worker's lease so the other workers adopt its games at once."""
+    global _engine, _broadcaster, _store, _heartbeat, _bots, _stopped, _lease, _inbox, _caretaker
     with _lock:
         _stopped = True
+        if _inbox is not None:
+            _inbox.stop()
         if _engine is not None:
             _engine.stop()
             _engine.flush()
@@ -124,15 +204,11 @@ def stop_engine() -> None:
             _store.close()
         if _heartbeat is not None:
             _heartbeat.stop()
-        _engine = _broadcaster = _store = _heartbeat = _bots = None
-
-
-async def send_to_engine(message: dict) -> None:
-    """Hands a message to the authoritative engine: over the `game_engine` channel when a worker
-    runs it, straight into its inbox when it lives in this process."""
-    if settings.EMBEDDED_ENGINE:
-        engine = start_engine(own_loop=False)
-        bind_server_loop(asyncio.get_running_loop())
-        engine.submit(message)
-    else:
-        await get_channel_layer().send(ENGINE_CHANNEL, message)  # type: ignore[union-attr]  # settings always set a layer
+        if _caretaker is not None:
+            _caretaker.stop()
+        if _lease is not None:
+            try:
+                _lease.release()
+            except redis.RedisError as error:
+                logger.warning("could not release the lease (%s); it runs out by itself", error)
+        _engine = _broadcaster = _store = _heartbeat = _bots = _lease = _inbox = _caretaker = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import time
 
@@ -60,6 +61,11 @@ def game_pgn(*, game: Game) -> str:
     return chess_storage.pgn(game, game_seats(game=game))
 
 
+def live_game_ids(*, created_before: datetime.datetime) -> list[str]:
+    """Live games created before `created_before` (older than any assignment still under way)."""
+    return list(Game.objects.filter(status=Game.Status.STARTED, created_at__lt=created_before).values_list("id", flat=True))
+
+
 def games_live(*, limit: int = 50) -> list[dict]:
     games = Game.objects.filter(status=Game.Status.STARTED).prefetch_related("seats__user").order_by("-created_at")[:limit]
     return [
@@ -100,13 +106,51 @@ def finished_game_state(*, game: Game) -> dict:
 
 
 def engine_health() -> tuple[bool, dict]:
-    """Whether the engine has ticked recently, and what it last reported."""
+    """Whether every live game has an engine worker that ticks, and what each worker reported.
+    The figures of all workers are added up (lateness: the worst of them)."""
     from engine import runtime
 
-    stats = runtime.heartbeat_reader().read()
-    max_age = settings.KOGAME["HEARTBEAT_MAX_AGE_SECONDS"]
-    if stats is None:
-        return False, {"alive": False, "last_beat_age_s": None}
-    age = max(0.0, time.time() - stats["at"])
-    alive = age <= max_age
-    return alive, {"alive": alive, "last_beat_age_s": round(age, 3), **{k: v for k, v in stats.items() if k != "at"}}
+    if settings.EMBEDDED_ENGINE:
+        stats = runtime.memory_heartbeat().read()
+        workers = [] if stats is None else [_embedded_worker(stats)]
+        without_owner = 0
+    else:
+        workers, without_owner = runtime.worker_directory().read()
+    max_age_ms = settings.KOGAME["HEARTBEAT_MAX_AGE_SECONDS"] * 1000  # type: ignore[operator]  # a float
+    ages = [worker["last_tick_age_ms"] for worker in workers if worker["last_tick_age_ms"] is not None]
+    alive = any(age <= max_age_ms for age in ages)
+    body = {
+        "alive": alive,
+        "last_beat_age_s": round(min(ages) / 1000, 3) if ages else None,
+        "lease_ms": settings.LEASE_MS,
+        "workers": [{key: worker[key] for key in ("id", "games", "last_tick_age_ms", "lag_ms")} for worker in workers],
+        "games_without_owner": without_owner,
+        **_totals([worker["figures"] for worker in workers]),
+        "games": sum(worker["games"] for worker in workers),
+    }
+    return alive and without_owner == 0, body
+
+
+def _embedded_worker(stats: dict) -> dict:
+    age_ms = max(0, round((time.time() - stats["at"]) * 1000))
+    return {
+        "id": "embedded",
+        "games": stats.get("games", 0),
+        "last_tick_age_ms": age_ms,
+        "lag_ms": stats.get("lag_ms", 0.0),
+        "figures": stats,
+    }
+
+
+def _totals(figures: list[dict]) -> dict:
+    """Counters added up over the workers; durations (`*_ms`) the worst of them."""
+    totals: dict = {}
+    for entry in figures:
+        for key, value in entry.items():
+            if key in ("at", "games", "lag_ms"):
+                continue
+            if isinstance(value, dict):
+                totals[key] = _totals([totals.get(key, {}), value])
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                totals[key] = max(totals.get(key, 0), value) if key.endswith("_ms") else totals.get(key, 0) + value
+    return totals

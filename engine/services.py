@@ -90,6 +90,11 @@ def arena_get_or_create() -> Game:
         return Game.objects.get(kind=Game.Kind.SNAKE, mode=Game.Mode.ARENA, status=Game.Status.STARTED)
 
 
+def _fenced(game: Game, worker_id: str | None) -> bool:
+    """Whether `worker_id` lost `game` to a worker that adopted it (None: the only engine)."""
+    return worker_id is not None and game.worker not in ("", worker_id)
+
+
 @transaction.atomic
 def game_record_end(
     *,
@@ -100,11 +105,12 @@ def game_record_end(
     scores: dict[str, int],
     last_v: int,
     final_clock: dict[str, int] | None = None,
+    worker_id: str | None = None,
 ) -> Game | None:
     """Saves how a game ended: `scores` by seat name, `final_clock` chess' {"white": ms, "black": ms}
-    at the end."""
+    at the end. Nothing, if `worker_id` no longer owns the game."""
     game = Game.objects.select_for_update().filter(pk=game_id).first()
-    if game is None:
+    if game is None or _fenced(game, worker_id):
         return None
     game.status = status
     game.reason = reason
@@ -123,12 +129,18 @@ def game_record_end(
 
 
 @transaction.atomic
-def games_recover_after_restart() -> list[dict]:
-    """For the games a previous engine process left live: games of a resumable kind (chess) go on
-    from their saved records (returned as engine.start_game messages); the others (Snake), whose
-    boards lived only in that process, end as aborted with reason "server_restart" (returned as
-    engine.orphaned messages, so the engine tells their still-connected players)."""
+def games_adopt(*, game_ids: Sequence[str] | None = None, worker_id: str = "") -> list[dict]:
+    """For live games whose engine process is gone (`game_ids`, or every live game when None: a
+    lone engine starting): games of a resumable kind (chess) go on from their saved records
+    (returned as engine.start_game messages); the others (Snake), whose boards lived only in that
+    process, end as aborted with reason "server_restart" (returned as engine.orphaned messages,
+    so the engine tells their still-connected players). Games no longer live get no message.
+    From now on only `worker_id` may save them (the rows stay locked until this commits, so a
+    save of the worker that lost them lands before and is read here, or is refused after)."""
     live = Game.objects.select_for_update().filter(status=Game.Status.STARTED)
+    if game_ids is not None:
+        live = live.filter(pk__in=list(game_ids))
+    live.update(worker=worker_id)
     resumable = [name for name, kind in KINDS.items() if kind.resumable]
     orphaned = list(live.exclude(kind__in=resumable).values_list("id", flat=True))
     live.exclude(kind__in=resumable).update(status=Game.Status.ABORTED, reason="server_restart", ended_at=timezone.now())
@@ -142,18 +154,23 @@ def games_recover_after_restart() -> list[dict]:
 
 
 @transaction.atomic
-def engine_records_save(*, records: list[tuple[str, Record, int]]) -> None:
+def engine_records_save(*, records: list[tuple[str, Record, int]], worker_id: str | None = None) -> set[str]:
     """Saves (game id, record, event version) in their order in one transaction: one commit for a
     whole batch; each run of one kind's records goes to that kind's storage together (chess
-    makes one INSERT of a run of moves)."""
+    makes one INSERT of a run of moves). Answers the games whose records were refused because
+    `worker_id` no longer owns them (their rows stay locked until the commit)."""
+    game_ids = {game_id for game_id, record, _ in records if not isinstance(record, GameCreated)}
+    games = Game.objects.select_for_update().filter(pk__in=game_ids).only("id", "worker")
+    refused = {game.id for game in games if _fenced(game, worker_id)}
     run: list[tuple[str, Record, int]] = []
-    for entry in records:
+    for entry in records if not refused else [entry for entry in records if entry[0] not in refused]:
         if run and _saver_of(run[-1][1]) is not _saver_of(entry[1]):
             _save_run(run)
             run = []
         run.append(entry)
     if run:
         _save_run(run)
+    return refused
 
 
 def _saver_of(record: Record) -> KindStorage | None:
@@ -175,6 +192,7 @@ def _save_run(run: list[tuple[str, Record, int]]) -> None:
 
 
 @transaction.atomic
-def engine_record_save(*, game_id: str, record: Record, v: int) -> None:
-    """Saves one record an engine event depends on (see engine.games.effects.Event)."""
-    engine_records_save(records=[(game_id, record, v)])
+def engine_record_save(*, game_id: str, record: Record, v: int, worker_id: str | None = None) -> bool:
+    """Saves one record an engine event depends on (see engine.games.effects.Event); False if it
+    was refused (see engine_records_save)."""
+    return not engine_records_save(records=[(game_id, record, v)], worker_id=worker_id)

@@ -16,7 +16,10 @@ logger = logging.getLogger("kogame.store")
 
 
 class DatabaseResultStore:
-    def __init__(self) -> None:
+    def __init__(self, worker_id: Callable[[], str | None] = lambda: None) -> None:
+        # Worker mode: the id saves are made under; a worker that lost a game to another is
+        # refused (services.engine_records_save). None: the only engine.
+        self.worker_id = worker_id
         # One thread: results are written in the order games end, and never on the engine thread.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kogame-store")
         # Records waiting for the store thread; it saves all that wait in one transaction.
@@ -37,8 +40,12 @@ class DatabaseResultStore:
         with self._lock:
             batch, self._pending_records = self._pending_records, []
         try:
-            self._run(services.engine_records_save, records=[(game_id, record, v) for game_id, record, v, _ in batch])
-            outcomes = [True] * len(batch)
+            refused = self._run(
+                services.engine_records_save,
+                records=[(game_id, record, v) for game_id, record, v, _ in batch],
+                worker_id=self.worker_id(),
+            )
+            outcomes = [game_id not in refused for game_id, _, _, _ in batch]
         except Exception:
             # Save them one by one, so one bad record does not fail the others.
             outcomes = [self._save_record(game_id, record, v) for game_id, record, v, _ in batch]
@@ -47,15 +54,17 @@ class DatabaseResultStore:
 
     def _save_record(self, game_id: str, record: Record, v: int) -> bool:
         try:
-            self._run(services.engine_record_save, game_id=game_id, record=record, v=v)
-            return True
+            return self._run(services.engine_record_save, game_id=game_id, record=record, v=v, worker_id=self.worker_id())
         except Exception:
             logger.exception("could not save a %s of game %s", type(record).__name__, game_id)
             return False
 
-    def recover_games(self) -> list[dict]:
-        """Start messages for the games a previous engine process left live (see the service)."""
-        return self._executor.submit(self._run, services.games_recover_after_restart).result()
+    def adopt_games(self, game_ids: list[str] | None = None) -> list[dict]:
+        """Start (or end) messages for live games whose engine process is gone: `game_ids`, or
+        every live game (see the service). Runs on the store's thread, after the saves queued
+        before it."""
+        worker_id = self.worker_id() or ""
+        return self._executor.submit(self._run, services.games_adopt, game_ids=game_ids, worker_id=worker_id).result()
 
     @staticmethod
     def _run(function, **kwargs):
@@ -76,6 +85,7 @@ class DatabaseResultStore:
                 scores=outcome.scores,
                 last_v=last_v,
                 final_clock=outcome.final_clock,
+                worker_id=self.worker_id(),
             )
         except Exception:
             logger.exception("could not save the end of game %s", game_id)

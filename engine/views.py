@@ -1,9 +1,11 @@
 import logging
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 
 from engine import selectors
 from kogame.read_only import read_only_view
+from players.engine_link import engine_link
 from players.relay import this_relay
 
 logger = logging.getLogger("kogame.health")
@@ -18,6 +20,8 @@ def healthz(request):
         alive, engine = False, {"alive": False, "error": str(error)}
     # The relay's figures are this web process's own: each web process answers for its sockets.
     body = {"status": "ok" if alive else "unavailable", "engine": engine, "relay": this_relay.figures()}
+    if not settings.EMBEDDED_ENGINE:
+        body["engine_link"] = engine_link().figures()
     return JsonResponse(body, status=200 if alive else 503)
 
 

@@ -156,6 +156,12 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}}
 
+# How long a worker that stopped renewing its lease (dead, stopped, cut off) keeps its games
+# before the other workers adopt them. Renewed once a second; at most 10 s.
+LEASE_MS = _env_int("KOGAME_LEASE_MS", 5000)
+if not 2000 <= LEASE_MS <= 10_000:
+    raise ImproperlyConfigured("KOGAME_LEASE_MS must be between 2000 and 10000")
+
 KOGAME = {
     # Websocket frames above this many bytes close the socket with 1009.
     "MAX_FRAME_BYTES": 4096,
@@ -175,6 +181,7 @@ KOGAME = {
     "CHESS_BOTS": os.environ.get("KOGAME_CHESS_BOTS", "auto"),
     # The engine counts as alive if it ticked within this many seconds (GET /healthz).
     "HEARTBEAT_MAX_AGE_SECONDS": 5.0,
+    "LEASE_MS": LEASE_MS,
     # Client address = the entry this many hops from the right of X-Forwarded-For (0: the peer's
     # address). Counted from the right because a client can write anything to the left of it.
     "TRUSTED_PROXY_HOPS": _env_int("TRUSTED_PROXY_HOPS", 0),

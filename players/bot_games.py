@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from engine import services as game_services
-from engine.runtime import send_to_engine
+from players.engine_link import send_to_engine
 from players.http_auth import api_user_or_refusal
 from players.json_api import api_error, json_object_or_refusal, rate_limited
 from players.rooms.errors import RoomRefused

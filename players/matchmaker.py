@@ -20,8 +20,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from engine import services as game_services
-from engine.runtime import send_to_engine
 from players import services
+from players.engine_link import send_to_engine
 from players.web_process import this_process
 
 logger = logging.getLogger("kogame.players")

@@ -17,8 +17,8 @@ from collections import Counter
 
 from channels.db import database_sync_to_async
 
-from engine.runtime import send_to_engine
 from players import services
+from players.engine_link import send_to_engine
 
 logger = logging.getLogger("kogame.players")
 

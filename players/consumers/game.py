@@ -14,8 +14,8 @@ from channels.db import database_sync_to_async
 
 from engine import selectors as game_selectors
 from engine import services as game_services
-from engine.runtime import send_to_engine
 from players.consumers.guarded import CLOSE_UNAUTHENTICATED, CLOSE_UNKNOWN_GAME, GuardedConsumer
+from players.engine_link import send_to_engine
 from players.protocol import BadFrame, clean_game_intent, parse_version_param
 from players.relay import this_relay
 from players.socket_feed import SocketFeed

@@ -10,9 +10,9 @@ from django.conf import settings
 
 from engine import services as game_services
 from engine.games.chess.clock import TimeControl
-from engine.runtime import send_to_engine
 from players import services
 from players.consumers.guarded import CLOSE_CANCELLED, CLOSE_MATCHED, CLOSE_UNAUTHENTICATED, GuardedConsumer
+from players.engine_link import send_to_engine
 from players.matchmaker import matchmaker
 from players.protocol import BadFrame
 from players.web_process import this_process

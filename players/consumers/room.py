@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 
-from engine.runtime import send_to_engine
 from players.consumers.guarded import CLOSE_MATCHED, CLOSE_UNAUTHENTICATED, GuardedConsumer
+from players.engine_link import send_to_engine
 from players.rooms import services as room_services
 from players.rooms.errors import RoomRefused
 from players.rooms.protocol import clean_room_message

@@ -2,6 +2,7 @@
 
 import pytest
 
+from engine.cluster.adoption_hold import AdoptionHold
 from engine.games.chess.records import MoveMade
 from engine.games.chess.session import SEATING_SECONDS, ChessSession
 from engine.games.effects import GameCreated, Seat
@@ -109,7 +110,7 @@ def test_the_engine_ends_a_game_on_time_within_one_tick_without_any_claim(engine
     assert (end["type"], end["status"], end["reason"], end["winner"]) == ("gameEnd", "black_wins", "timeout", "black")
     assert end["clock"] == {"white": 0, "black": 15_000, "running": None}
     assert flag_at <= clock.now <= flag_at + ChessSession.period
-    (game_id, outcome, _), = store.ended
+    ((game_id, outcome, _),) = store.ended
     assert (game_id, outcome.winner_seats) == ("c1", (1,))
     assert outcome.final_clock == {"white": 0, "black": 15_000}
 
@@ -123,7 +124,7 @@ def test_a_resignation_saves_the_clocks_of_the_moment_it_came(engine, clock, bro
         {"type": "engine.intent", "game_id": "c1", "username": "white_player", "intent": {"type": "resign"}, "reply_channel": "r"}
     )
     engine.pump()
-    (_, outcome, _), = store.ended
+    ((_, outcome, _),) = store.ended
     assert outcome.final_clock == {"white": 11_000, "black": 15_000}
     assert engine.games["c1"].state(clock.now)["clock"] == {"white": 11_000, "black": 15_000, "running": None}
 
@@ -225,3 +226,21 @@ def test_a_player_who_never_arrives_gets_the_first_move_time_after_the_seating_t
     assert engine.games["c1"].ended_at is None
     tick_until(engine, clock, 2.0)
     assert broadcaster.game_events("c1")[-1]["status"] == "aborted"
+
+
+def test_a_move_for_a_game_being_adopted_waits_for_the_game_and_is_then_applied(engine, broadcaster):
+    # A survivor has claimed the game in Redis; its start message follows the database read.
+    engine.hold = AdoptionHold()
+    engine.hold.adopting(["c1", "gone"])
+    play(engine, "white_player", "e2e4")
+    engine.submit({"type": "engine.sync", "game_id": "gone", "v": None, "reply_channel": "gone-reply"})
+    engine.pump()
+    assert broadcaster.replies("reply") == [] and broadcaster.game_events("c1") == []
+    start_chess(engine)
+    engine.submit({"type": "engine.adopted", "game_ids": ["c1", "gone"]})
+    engine.pump()
+    assert [event["uci"] for event in broadcaster.game_events("c1") if event["type"] == "move"] == ["e2e4"]
+    # A game that turned out not to be live is answered as unknown, once its adoption is over.
+    assert broadcaster.replies("gone-reply")[0]["type"] == "game.sync"
+    play(engine, "black_player", "e7e5")
+    assert [event["uci"] for event in broadcaster.game_events("c1") if event["type"] == "move"] == ["e2e4", "e7e5"]

@@ -35,7 +35,13 @@ async def test_two_players_queue_and_play_to_checkmate(stack):
     await black.send({"type": "move", "uci": "e7e5"})
     assert (await black.receive_until(lambda m: m["type"] == "error"))["code"] == "not_your_turn"
     moves = [
-        (white, "e2e4"), (black, "e7e5"), (white, "f1c4"), (black, "b8c6"), (white, "d1h5"), (black, "g8f6"), (white, "h5f7")
+        (white, "e2e4"),
+        (black, "e7e5"),
+        (white, "f1c4"),
+        (black, "b8c6"),
+        (white, "d1h5"),
+        (black, "g8f6"),
+        (white, "h5f7"),
     ]
     for ply, (mover, uci) in enumerate(moves, start=1):
         await mover.send({"type": "move", "uci": uci})
@@ -88,9 +94,13 @@ async def test_a_chess_game_survives_a_worker_restart(stack):
     stack.start_worker()
     await black.send({"type": "move", "uci": "e7e6"})
     # The new process numbers its events past the old ones: connected clients see the jump and
-    # get a fresh gameState that already holds the move.
+    # get a fresh gameState; the move sent meanwhile is in it, or follows it.
     resumed = await white.receive_until(lambda m: m["type"] == "gameState", timeout=20)
     assert resumed["v"] > last["v"]
+    if resumed["moves"] == ["d2d4", "d7d5", "c2c4"]:
+        moved = await white.receive_until(lambda m: m["type"] == "move", timeout=10)
+        assert (moved["uci"], moved["ply"]) == ("e7e6", 4) and moved["v"] == resumed["v"] + 1
+        resumed = {**resumed, "moves": [*resumed["moves"], "e7e6"], "clock": moved["clock"]}
     assert resumed["moves"] == ["d2d4", "d7d5", "c2c4", "e7e6"]
     # The saved clocks carried over, and white's clock runs again from where c4 left it.
     assert resumed["clock_history"][2] == {"white": last["clock"]["white"], "black": last["clock"]["black"]}

@@ -7,7 +7,7 @@ from django.test import Client
 
 from engine import services as game_services
 from engine.models import ChessMove, Game
-from engine.runtime import send_to_engine
+from players.engine_link import send_to_engine
 from players.models import QueueSeat
 from tests.conftest import eventually
 from tests.players.test_consumers import closed_with, connect, make_guest, receive_until

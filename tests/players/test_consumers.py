@@ -11,10 +11,10 @@ from django.test import Client
 
 from engine import services as game_services
 from engine.models import Game
-from engine.runtime import send_to_engine
 from kogame.routing import websocket_urlpatterns
 from players import services
 from players.auth import WebsocketAuthStack
+from players.engine_link import send_to_engine
 from players.models import QueueSeat
 from players.tokens import token_for
 from tests.conftest import eventually

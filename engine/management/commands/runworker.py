@@ -12,6 +12,7 @@ reads it: what was queued before it is handled here, what comes after waits for 
 import asyncio
 import logging
 import signal
+import time
 import uuid
 
 from channels.management.commands.runworker import Command as ChannelsRunworker
@@ -62,7 +63,8 @@ class EngineWorker(Worker):
 
     async def _stop_listening(self) -> None:
         for channel in self.channels:
-            await self.channel_layer.send(channel, {"type": STOP_LISTENING, "token": self.stop_token})
+            stop = {"type": STOP_LISTENING, "token": self.stop_token, "until": time.time() + HAND_OVER_SECONDS}
+            await self.channel_layer.send(channel, stop)
         _, still_listening = await asyncio.wait(self.listeners, timeout=HAND_OVER_SECONDS)
         if still_listening:
             logger.error("%d listener(s) did not read their stop message; cancelling them", len(still_listening))
@@ -87,7 +89,10 @@ class EngineWorker(Worker):
             if message["type"] == STOP_LISTENING:
                 if message.get("token") == self.stop_token:
                     return
-                continue  # a stopped worker's, left unread: nothing to do
+                if isinstance(message.get("until"), float) and time.time() < message["until"]:
+                    # Another worker's, which reads this channel too: back for it to find.
+                    await self.channel_layer.send(channel, message)
+                continue
             scope = {"type": "channel", "channel": channel}
             instance_queue = self.get_or_create_application_instance(channel, scope)
             await instance_queue.put(message)
