@@ -5,6 +5,8 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from engine.models import Game
 from kogame.routing import websocket_urlpatterns
@@ -44,6 +46,25 @@ def test_a_round_starts_no_more_than_its_bound():
     assert len(services.queue_match_round(full_table=4, wait_seconds=60, most_games=2)) == 2
     assert len(services.queue_match_round(full_table=4, wait_seconds=60, most_games=2)) == 1
 
+
+
+def statements(queries: CaptureQueriesContext) -> int:
+    """The statements run, savepoints aside (PostgreSQL and SQLite nest them differently)."""
+    return sum(1 for query in queries.captured_queries if "SAVEPOINT" not in query["sql"])
+
+
+def test_joining_the_queue_and_matching_cost_a_few_statements_a_player_and_a_game():
+    # A burst of a thousand players goes through one database thread per web process: each
+    # statement a player or a game costs is thousands of statements in line.
+    for _ in range(39):
+        seat("snake")
+    user = services.guest_create()
+    with CaptureQueriesContext(connection) as joining:
+        services.queue_join(user=user, kind="snake", time_control="", channel_name="c!last", process_id="p1")
+    assert statements(joining) <= 3  # the lease renewed, the seat looked up, the seat written
+    with CaptureQueriesContext(connection) as matching:
+        assert len(services.queue_match_round(full_table=4, wait_seconds=60, most_games=100)) == 10
+    assert statements(matching) <= 10 * 8 + 3
 
 
 class Socket:
