@@ -9,8 +9,8 @@ database that is FLUSHED first: --redis-url, default db 14 so it does not collid
 integration tests' db 15). Then, for each N in --players (default 8 40 100 200):
 
 1. N guests are made with POST /api/guest (spread over the web processes);
-2. all N queue at once on /ws/queue/?game=snake (at most --handshakes websocket handshakes in
-   flight; the server's matchmaker makes the tables), and each, on match_found, connects to
+2. all N queue at once on /ws/queue/?game=snake (at most --handshakes queue handshakes, and as
+   many game handshakes, in flight; the server's matchmaker makes the tables), and each, on match_found, connects to
    /ws/game/<id>/?token=... and plays from its gameState on. Seating time: from the first queue
    handshake until the last player has its gameState (per player: from its queue handshake to
    its gameState). Players the server never seats within --seat-timeout s, and games that end
@@ -446,12 +446,12 @@ class Run:
 
         return await asyncio.gather(*(one(i) for i in range(n)))
 
-    async def seat(self, player: Player, handshakes: asyncio.Semaphore) -> None:
+    async def seat(self, player: Player, handshakes: dict[str, asyncio.Semaphore]) -> None:
         """Queues one player; on match_found opens its game socket and starts its bot. A player
         the server does not seat gets a `seat_failure` instead of stopping the run."""
         player.queued_at = time.monotonic()
         try:
-            async with handshakes:
+            async with handshakes["queue"]:
                 queue = await Client.open(self.stack.ws(f"/ws/queue/?game=snake&token={player.token}", player.port), proxy=None)
                 await queue.receive_until(lambda m: m["type"] in ("queued", "error"), timeout=self.args.seat_timeout)
                 player.steps["queued"] = time.monotonic() - player.queued_at
@@ -464,7 +464,7 @@ class Run:
                 return
             player.game_id = found["game_id"]
             player.steps["matched"] = time.monotonic() - player.queued_at
-            async with handshakes:
+            async with handshakes["game"]:
                 player.socket = await connect(
                     self.stack.ws(f"/ws/game/{player.game_id}/?token={player.token}", player.port),
                     open_timeout=self.args.seat_timeout,
@@ -478,7 +478,10 @@ class Run:
     async def seat_all(self, players: list[Player], tasks: dict) -> None:
         """Seats every player at once, as fast as the server matches and admits them, and waits
         until each seated player has its gameState (or --seat-timeout s have passed)."""
-        handshakes = asyncio.Semaphore(self.args.handshakes)
+        # Queue and game handshakes are limited apart: a matched player connects to its game at
+        # once, as a browser does, rather than behind other players' queue handshakes (its game
+        # waits only seating_seconds for it).
+        handshakes = {"queue": asyncio.Semaphore(self.args.handshakes), "game": asyncio.Semaphore(self.args.handshakes)}
 
         async def one(player: Player) -> None:
             await self.seat(player, handshakes)
@@ -878,7 +881,7 @@ def main() -> int:
     )
     parser.add_argument("--wander", type=float, default=0.03, help="chance per tick that a bot turns at random")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--handshakes", type=int, default=50, help="websocket handshakes in flight while seating")
+    parser.add_argument("--handshakes", type=int, default=50, help="queue (and game) handshakes in flight while seating")
     parser.add_argument("--seat-timeout", type=float, default=60.0, help="longest wait for a match, a handshake, a gameState")
     parser.add_argument("--timeout-per-n", type=float, default=300.0, help="seconds allowed per N, setup included")
     parser.add_argument("--settle", type=float, default=40.0, help="max seconds to wait for games to end between N")
