@@ -452,7 +452,11 @@ class Run:
         player.queued_at = time.monotonic()
         try:
             async with handshakes["queue"]:
-                queue = await Client.open(self.stack.ws(f"/ws/queue/?game=snake&token={player.token}", player.port), proxy=None)
+                # No keepalive pings: the server closes a queue socket on match, and a ping crossing
+                # that close only logs a traceback.
+                queue = await Client.open(
+                    self.stack.ws(f"/ws/queue/?game=snake&token={player.token}", player.port), proxy=None, ping_interval=None
+                )
                 await queue.receive_until(lambda m: m["type"] in ("queued", "error"), timeout=self.args.seat_timeout)
                 player.steps["queued"] = time.monotonic() - player.queued_at
             try:
