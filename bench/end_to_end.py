@@ -9,13 +9,12 @@ database that is FLUSHED first: --redis-url, default db 14 so it does not collid
 integration tests' db 15). Then, for each N in --players (default 8 40 100 200):
 
 1. N guests are made with POST /api/guest (spread over the web processes);
-2. they queue four at a time on /ws/queue/?game=snake (a full table of four starts at once),
-   and each, on match_found, connects to /ws/game/<id>/?token=...; the next four are seated once
-   the ticks already flowing arrive within --pace-ms again (at most --pace-max-wait s later):
-   seating is work for the web process that delays every tick, and bots that steer on stale
-   ticks crash. Games that still end during seating have their players queued again (up to
-   --reseat-rounds times) so that the window runs with N players in live games; what is left
-   over is reported, never hidden;
+2. all N queue at once on /ws/queue/?game=snake (at most --handshakes queue handshakes, and as
+   many game handshakes, in flight; the server's matchmaker makes the tables), and each, on match_found, connects to
+   /ws/game/<id>/?token=... and plays from its gameState on. Seating time: from the first queue
+   handshake until the last player has its gameState (per player: from its queue handshake to
+   its gameState). Players the server never seats within --seat-timeout s, and games that end
+   before the window, are reported, never replaced or hidden;
 3. every client runs a bot from then on: on each tick, in open space it keeps going; near a wall,
    a snake or another head it turns to the free neighbour with the most room (bounded flood
    fill) and the longest free run, keeping off the walls; now and then (--wander) it turns at
@@ -163,15 +162,9 @@ def python_pid(pid: int) -> int:
 class Window:
     start_ms: float = float("inf")
     end_ms: float = float("inf")
-    # (receipt ms, latency ms) of the latest ticks, all clients together: paces the seating.
-    recent: collections.deque = field(default_factory=lambda: collections.deque(maxlen=4096))
 
     def contains(self, now_ms: float) -> bool:
         return self.start_ms <= now_ms < self.end_ms
-
-    def recent_max_latency(self, span_ms: float = 300.0) -> float:
-        now_ms = time.time() * 1000
-        return max((lat for at, lat in reversed(self.recent) if now_ms - at <= span_ms), default=0.0)
 
 
 @dataclass
@@ -198,6 +191,12 @@ class Player:
     last_sent: tuple[str, int] | None = None
     closing: bool = False
     synced: bool = False  # got the gameState that answers its connect
+    queued_at: float | None = None  # time.monotonic() when its queue handshake started
+    seated_s: float | None = None  # from then to its gameState
+    # Seconds from queued_at to each step of seating: "queued" (the queue's answer), "matched"
+    # (match_found), "connected" (game socket open); "gameState" is seated_s.
+    steps: dict = field(default_factory=dict)
+    seat_failure: str | None = None  # why it was never seated
     board: dict | None = None  # to steer from (follow_board)
     board_v: int | None = None
     pending_turn: tuple[str, int] | None = None  # (direction, tick it answered)
@@ -209,17 +208,6 @@ class Player:
     crash: str | None = None
     setup_latencies: list = field(default_factory=list)
 
-    def fresh(self) -> Player:
-        """The same guest, ready to queue again; counters since connect carry over."""
-        again = Player(
-            username=self.username, token=self.token, port=self.port, rng=self.rng, wander=self.wander, window=self.window
-        )
-        again.deaths = self.deaths
-        again.turns_checked, again.turns_missed = self.turns_checked, self.turns_missed
-        again.sent = self.sent
-        again.setup_latencies = self.setup_latencies
-        return again
-
     async def play(self) -> None:
         try:
             async for raw in self.socket:
@@ -230,6 +218,8 @@ class Player:
                 if kind == "tick":
                     await self.on_tick(message, now_ms)
                 elif kind == "gameState":
+                    if not self.synced and self.queued_at is not None:
+                        self.seated_s = time.monotonic() - self.queued_at
                     self.synced = True
                     self.last_tick = message.get("tick")
                     if message.get("status") != "started":
@@ -263,7 +253,6 @@ class Player:
         number = tick["tick"]
         if now_ms < self.window.start_ms:
             self.setup_latencies.append(now_ms - tick["ts"])
-            self.window.recent.append((now_ms, now_ms - tick["ts"]))
         if self.window.contains(now_ms):
             self.window_ticks += 1
             self.latencies.append(now_ms - tick["ts"])
@@ -416,11 +405,15 @@ class Result:
     crashes: list = field(default_factory=list)
     never_synced: int = 0
     guests_s: float = 0.0
-    reseated: int = 0
+    seating_s: float = 0.0  # first queue handshake to the last player's gameState
+    seated_s: list = field(default_factory=list)  # per player: queue handshake to gameState
+    seat_failures: collections.Counter = field(default_factory=collections.Counter)
+    seat_steps: dict = field(default_factory=dict)  # step -> per player seconds since its queue handshake began
     setup_cpu: dict = field(default_factory=dict)
     setup_latencies: list = field(default_factory=list)
     turns: tuple = (0, 0, 0, 0)  # checked, missed (all), checked, missed (window)
     baseline_busy: float = float("nan")
+    load: tuple = (float("nan"), float("nan"))  # 1-minute load average as the window opens and closes
 
 
 class Run:
@@ -453,28 +446,61 @@ class Run:
 
         return await asyncio.gather(*(one(i) for i in range(n)))
 
-    async def seat(self, players: list[Player]) -> None:
-        """Queues four players at once, then opens their game sockets and starts their bots."""
-        queue_clients = await asyncio.gather(
-            *(Client.open(self.stack.ws(f"/ws/queue/?game=snake&token={p.token}", p.port), proxy=None) for p in players)
-        )
+    async def seat(self, player: Player, handshakes: dict[str, asyncio.Semaphore]) -> None:
+        """Queues one player; on match_found opens its game socket and starts its bot. A player
+        the server does not seat gets a `seat_failure` instead of stopping the run."""
+        player.queued_at = time.monotonic()
         try:
-            found = await asyncio.gather(
-                *(c.receive_until(lambda m: m["type"] in ("match_found", "error"), timeout=20) for c in queue_clients)
-            )
-        finally:
-            await asyncio.gather(*(c.close() for c in queue_clients), return_exceptions=True)
-        for player, message in zip(players, found, strict=True):
-            if message["type"] != "match_found":
-                raise StackFailed(f"queue answered {message}")
-            player.game_id = message["game_id"]
-        for player in players:
-            player.socket = await connect(
-                self.stack.ws(f"/ws/game/{player.game_id}/?token={player.token}", player.port),
-                open_timeout=10,
-                max_size=2**22,
-                proxy=None,
-            )
+            async with handshakes["queue"]:
+                # No keepalive pings: the server closes a queue socket on match, and a ping crossing
+                # that close only logs a traceback.
+                queue = await Client.open(
+                    self.stack.ws(f"/ws/queue/?game=snake&token={player.token}", player.port), proxy=None, ping_interval=None
+                )
+                await queue.receive_until(lambda m: m["type"] in ("queued", "error"), timeout=self.args.seat_timeout)
+                player.steps["queued"] = time.monotonic() - player.queued_at
+            try:
+                found = await queue.receive_until(lambda m: m["type"] in ("match_found", "error"), timeout=self.args.seat_timeout)
+            finally:
+                await queue.close()
+            if found["type"] != "match_found":
+                player.seat_failure = f"queue answered {found}"
+                return
+            player.game_id = found["game_id"]
+            player.steps["matched"] = time.monotonic() - player.queued_at
+            async with handshakes["game"]:
+                player.socket = await connect(
+                    self.stack.ws(f"/ws/game/{player.game_id}/?token={player.token}", player.port),
+                    open_timeout=self.args.seat_timeout,
+                    max_size=2**22,
+                    proxy=None,
+                )
+            player.steps["connected"] = time.monotonic() - player.queued_at
+        except (OSError, TimeoutError, websockets.WebSocketException) as error:
+            player.seat_failure = f"{type(error).__name__}: {error}"
+
+    async def seat_all(self, players: list[Player], tasks: dict) -> None:
+        """Seats every player at once, as fast as the server matches and admits them, and waits
+        until each seated player has its gameState (or --seat-timeout s have passed)."""
+        # Queue and game handshakes are limited apart: a matched player connects to its game at
+        # once, as a browser does, rather than behind other players' queue handshakes (its game
+        # waits only seating_seconds for it).
+        handshakes = {"queue": asyncio.Semaphore(self.args.handshakes), "game": asyncio.Semaphore(self.args.handshakes)}
+
+        async def one(player: Player) -> None:
+            await self.seat(player, handshakes)
+            if player.socket is not None:
+                tasks[player.username] = asyncio.ensure_future(player.play())
+
+        seating = asyncio.gather(*(one(p) for p in players))
+        while not seating.done():
+            self.check_stack()
+            await asyncio.wait([seating], timeout=0.5)
+        await seating
+        deadline = time.monotonic() + self.args.seat_timeout
+        while not all(p.synced or p.ended or p.socket is None for p in players) and time.monotonic() < deadline:
+            self.check_stack()
+            await asyncio.sleep(0.05)
 
     async def run(self, n: int) -> Result:
         args = self.args
@@ -505,21 +531,15 @@ class Run:
         try:
             result.guests_s = time.monotonic() - setup_started
             setup_cpu_before = {name: cpu_seconds(pids) for name, pids in trees.items()}
+            seating_started = time.monotonic()
             await self.seat_all(players, tasks)
+            arrivals = [p.queued_at + p.seated_s for p in players if p.seated_s is not None]
+            result.seating_s = max(arrivals, default=seating_started) - seating_started
+            result.seated_s = [p.seated_s for p in players if p.seated_s is not None]
+            for step in ("queued", "matched", "connected"):
+                result.seat_steps[step] = [p.steps[step] for p in players if step in p.steps]
+            result.seat_failures = collections.Counter(p.seat_failure for p in players if p.seat_failure)
             await self.wait_until_live(players, result)
-            # Games that ended during setup (their snakes died while the web process was busy
-            # seating others) are replaced, so that the window runs with N players in live games.
-            for _ in range(args.reseat_rounds):
-                ended = {p.game_id for p in players if p.ended}
-                if not ended:
-                    break
-                movers = [p for p in players if p.game_id in ended]
-                result.reseated += len(movers)
-                await self.close_players(movers, tasks)
-                fresh = [p.fresh() for p in movers]
-                players = [p for p in players if p.game_id not in ended] + fresh
-                await self.seat_all(fresh, tasks)
-                await self.wait_until_live(players, result)
             setup_wall = time.monotonic() - setup_started - result.guests_s
             result.setup_cpu = {
                 name: (cpu_seconds(pids) - setup_cpu_before[name]) / setup_wall
@@ -528,7 +548,8 @@ class Run:
             }
             games: dict[str, list[Player]] = collections.defaultdict(list)
             for p in players:
-                games[p.game_id].append(p)
+                if p.game_id is not None:
+                    games[p.game_id].append(p)
             result.games = len(games)
             result.game_sizes = collections.Counter(len(v) for v in games.values())
             result.setup_s = time.monotonic() - setup_started
@@ -554,11 +575,13 @@ class Run:
             probe = asyncio.ensure_future(lag_probe())
             wall_before = time.monotonic()
             window.start_ms = time.time() * 1000
+            load_at_start = os.getloadavg()[0]
             window.end_ms = window.start_ms + args.window * 1000
             while time.time() * 1000 < window.end_ms:
                 await asyncio.sleep(min(0.5, max(0.0, window.end_ms / 1000 - time.time())))
                 self.check_stack()
             wall = time.monotonic() - wall_before
+            result.load = (load_at_start, os.getloadavg()[0])
             result.client_cpu = (time.process_time() - client_cpu_before) / wall
             machine_after = machine_ticks()
             result.cpu = {
@@ -596,7 +619,7 @@ class Run:
                 result.errors.update(p.errors)
                 result.closed += p.closed_unexpectedly
                 result.deaths.update(p.deaths)
-                result.never_synced += not p.synced
+                result.never_synced += p.socket is not None and not p.synced
                 result.turns = tuple(
                     a + b
                     for a, b in zip(
@@ -620,34 +643,12 @@ class Run:
         await self.wait_for_games_to_end()
         return result
 
-    async def seat_all(self, players: list[Player], tasks: dict) -> None:
-        for start in range(0, len(players), PLAYERS_PER_GAME):
-            batch = players[start : start + PLAYERS_PER_GAME]
-            batch_started = time.monotonic()
-            await asyncio.wait_for(self.seat(batch), timeout=30)
-            for p in batch:
-                tasks[p.username] = asyncio.ensure_future(p.play())
-            # Seating competes with the relaying of every tick in the web process; a backlog there
-            # delays ticks by hundreds of ms and the bots, steering blind, crash. So: pause
-            # (--batch-pause times the seating time), then wait (up to --pace-max-wait s) until
-            # recent ticks arrive within --pace-ms again.
-            await asyncio.sleep(self.args.batch_pause * (time.monotonic() - batch_started))
-            paced_until = time.monotonic() + self.args.pace_max_wait
-            while self.window_of(players).recent_max_latency() > self.args.pace_ms and time.monotonic() < paced_until:
-                await asyncio.sleep(0.05)
-            if start // PLAYERS_PER_GAME % 10 == 9:
-                self.check_stack()
-
-    @staticmethod
-    def window_of(players: list[Player]) -> Window:
-        return players[0].window
-
     async def wait_until_live(self, players: list[Player], result: Result) -> None:
-        """Until every game is past its countdown (or over)."""
+        """Until every game is past its countdown (or over); players never seated have no game."""
         deadline = time.monotonic() + 30
-        while not all(p.live or p.ended for p in players):
+        while not all(p.live or p.ended or p.socket is None for p in players):
             if time.monotonic() > deadline:
-                waiting = sum(1 for p in players if not (p.live or p.ended))
+                waiting = sum(1 for p in players if not (p.live or p.ended or p.socket is None))
                 result.note += f"{waiting} client(s) never saw countdown 0 (window opened anyway); "
                 return
             self.check_stack()
@@ -780,8 +781,20 @@ def print_result(r: Result) -> None:
         setup_cpu = "  ".join(f"{name} {share:.0%}" for name, share in r.setup_cpu.items())
         print(
             f"  while seating players: tick latency p50 {percentile(sl, 50):.1f} p99 {percentile(sl, 99):.1f} "
-            f"max {max(sl):.1f} ms; CPU {setup_cpu}; players re-queued because their game ended: {r.reseated}"
+            f"max {max(sl):.1f} ms; CPU {setup_cpu}"
         )
+    seated = r.seated_s
+    print(
+        f"  seating: {len(seated)} of {r.players} players seated in {r.seating_s:.1f} s (per player, queue handshake to "
+        f"gameState: p50 {percentile(seated, 50):.1f} p99 {percentile(seated, 99):.1f} "
+        f"max {max(seated, default=float('nan')):.1f} s); "
+        f"never seated {r.players - len(seated)}" + (f" {dict(r.seat_failures.most_common(3))}" if r.seat_failures else "")
+    )
+    print(
+        "  seating steps, seconds after the queue handshake began (p50/p99): "
+        + ", ".join(f"{step} {percentile(v, 50):.2f}/{percentile(v, 99):.2f}" for step, v in r.seat_steps.items())
+        + f", gameState {percentile(seated, 50):.2f}/{percentile(seated, 99):.2f}"
+    )
     cpu = "  ".join(f"{name} {share:.0%}" for name, share in r.cpu.items())
     print(
         f"  machine busy before setup {r.baseline_busy:.0%}; CPU (of one core): client {r.client_cpu:.0%}  {cpu}; "
@@ -828,11 +841,13 @@ def print_result(r: Result) -> None:
 
 
 def print_table(results: list[Result], web: int) -> None:
-    print(f"\nEnd to end, {web} web process(es), 1 worker, 10 Hz Snake, 4 players per game")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nEnd to end, {web} web process(es), 1 worker, 10 Hz Snake, 4 players per game; load average now {load}")
     header = (
         f"{'players':>7} {'games':>5} {'deliv t/s':>9} {'exp t/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-        f"{'dropped':>7} {'ended early':>11} {'seat p99':>8} {'client CPU':>10} {'worker CPU':>10} {'web CPU':>11} "
-        f"{'redis CPU':>9} {'busy':>5} {'late ticks':>10}"
+        f"{'dropped':>7} {'ended early':>11} {'seating s':>9} {'unseated':>8} {'seat p99':>8} {'client CPU':>10} "
+        f"{'worker CPU':>10} {'web CPU':>11} "
+        f"{'redis CPU':>9} {'busy':>5} {'late ticks':>10} {'load avg':>11}"
     )
     print(header)
     print("-" * len(header))
@@ -843,13 +858,15 @@ def print_table(results: list[Result], web: int) -> None:
             f"{percentile(r.latencies, 50):>7.1f} {percentile(r.latencies, 99):>7.1f} "
             f"{max(r.latencies, default=float('nan')):>7.1f} "
             f"{r.dropped:>7} {str(r.ended_during) + ('+' + str(r.ended_before) if r.ended_before else ''):>11} "
-            f"{percentile(r.setup_latencies, 99):>8.0f} "
+            f"{r.seating_s:>9.1f} {r.players - len(r.seated_s):>8} {percentile(r.setup_latencies, 99):>8.0f} "
             f"{r.client_cpu:>10.0%} {r.cpu.get('worker', float('nan')):>10.0%} {webs:>11} "
             f"{r.cpu.get('redis', float('nan')):>9.0%} "
-            f"{r.machine_busy:>5.0%} {r.engine.get('late_ticks', '?'):>10}"
+            f"{r.machine_busy:>5.0%} {r.engine.get('late_ticks', '?'):>10} {r.load[0]:>5.2f};{r.load[1]:>5.2f}"
         )
-    print("(ended early: games ended during the window [+ before it, i.e. still ended after re-queueing];")
+    print("(ended early: games ended during the window [+ before it, during seating or the countdown];")
+    print(" seating s: first queue handshake to the last player's gameState; unseated: players never seated;")
     print(" seat p99: tick latency while players were being seated, before the window; CPU: share of one core over the window;")
+    print(" load avg: 1-minute load average as the window opened; as it closed;")
     print(" busy: whole machine; late ticks: engine iterations that ran a full period late, from its heartbeat)")
 
 
@@ -868,16 +885,8 @@ def main() -> int:
     )
     parser.add_argument("--wander", type=float, default=0.03, help="chance per tick that a bot turns at random")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--pace-ms", type=float, default=50.0, help="seat the next 4 once recent ticks arrive within this")
-    parser.add_argument("--pace-max-wait", type=float, default=5.0, help="longest wait for --pace-ms per group of 4")
-    parser.add_argument(
-        "--reseat-rounds", type=int, default=3,
-        help="times the players of games that ended during setup are queued again (0: never)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--batch-pause", type=float, default=0.0,
-        help="after seating each group of 4, pause this many times as long as seating took (0: no pause)",
-    )  # fmt: skip
+    parser.add_argument("--handshakes", type=int, default=50, help="queue (and game) handshakes in flight while seating")
+    parser.add_argument("--seat-timeout", type=float, default=60.0, help="longest wait for a match, a handshake, a gameState")
     parser.add_argument("--timeout-per-n", type=float, default=300.0, help="seconds allowed per N, setup included")
     parser.add_argument("--settle", type=float, default=40.0, help="max seconds to wait for games to end between N")
     parser.add_argument("--py-spy", default=None, help="path to py-spy: sample the worker during each window")

@@ -46,9 +46,13 @@ def game_create(
     first_person, first_bot = (len(bots), 0) if bots_first else (0, len(users))
     people = [GamePlayer(game=game, user=user, slot=first_person + index) for index, user in enumerate(users)]
     robots = [GamePlayer(game=game, bot_level=level, slot=first_bot + index) for index, level in enumerate(bots)]
-    for seat in people + robots:
-        seat.full_clean()
-        seat.save()
+    seats = people + robots
+    for seat in seats:
+        # The seats are made right here, a person or a bot each in a slot of its own, for a game
+        # just saved: the key, uniqueness and person-or-bot checks (the database enforces them too)
+        # would cost four queries a seat, and matchmaking makes hundreds of games a second.
+        seat.full_clean(exclude=["game", "user"], validate_unique=False, validate_constraints=False)
+    GamePlayer.objects.bulk_create(seats)
     return game
 
 

@@ -5,7 +5,10 @@ A round seats every table and pair the whole queue allows (any process's seats: 
 the queue, and skip-locked row locks keep two processes' rounds from taking one seat), tells the
 engine of each new game first, then its players: this process's sockets directly, other
 processes' through the channel layer. Each round also announces this process's seats that were
-matched and not yet told, so a message lost between processes costs at most one round.
+matched and not yet told, so a message lost between processes costs at most one round, and then
+gives up the seats it announced in one query: the database work of a round does not grow with
+the number of players it tells (one query per socket, queued behind every other socket's
+handshake on the process's one database thread, took seconds per thousand players).
 """
 
 from __future__ import annotations
@@ -77,10 +80,14 @@ class Matchmaker:
             for _, channel in seated:
                 if channel not in self.sockets:
                     await layer.send(channel, {"type": "queue.match_found", "game_id": start_message["game_id"]})  # type: ignore[union-attr]
+        told = []
         for channel, game_id in await database_sync_to_async(services.queue_matched_seats)(process_id=this_process.id):
             socket = self.sockets.get(channel)
             if socket is not None:
                 await socket.announce_match(game_id)
+                told.append(channel)
+        if told:
+            await database_sync_to_async(services.queue_matches_told)(channel_names=told)
 
 
 def _match_round() -> list[tuple[dict, list[tuple[str, str]]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -92,7 +93,7 @@ def queue_join(*, user: User, kind: str, time_control: str, channel_name: str, p
     seat = QueueSeat.objects.select_for_update().filter(user=user, kind=kind).first()
     if seat is None:
         seat = QueueSeat(user=user, kind=kind, time_control=time_control, channel_name=channel_name, process=lease)
-        seat.full_clean()
+        _clean_seat(seat)
         seat.save()
         return None
     previous = seat.channel_name
@@ -100,25 +101,24 @@ def queue_join(*, user: User, kind: str, time_control: str, channel_name: str, p
     seat.process = lease
     if seat.matched_game_id is None:
         seat.time_control = time_control
-    seat.full_clean()
+    _clean_seat(seat)
     seat.save()
     return previous if previous != channel_name else None
 
 
-@transaction.atomic
-def queue_take_match(*, user: User, kind: str, channel_name: str) -> str | None:
-    """The game this socket's seat was matched to, if it was: the seat is then given up (the
-    socket is about to tell its player)."""
-    seat = (
-        QueueSeat.objects.select_for_update()
-        .filter(user=user, kind=kind, channel_name=channel_name, matched_game__isnull=False)
-        .first()
-    )
-    if seat is None:
-        return None
-    game_id = seat.matched_game_id
-    seat.delete()
-    return game_id
+def queue_matches_told(*, channel_names: Collection[str]) -> int:
+    """Gives up the matched seats whose sockets (named by channel) have told their players: one
+    query for a whole round's announcements. A seat taken over meanwhile by another socket of its
+    user has that socket's channel, and stays for it to announce. Returns how many went."""
+    deleted, _ = QueueSeat.objects.filter(channel_name__in=channel_names, matched_game__isnull=False).delete()
+    return deleted
+
+
+def _clean_seat(seat: QueueSeat) -> None:
+    # The user and the lease were just read, and the one seat per user and kind was looked up under
+    # a row lock: their checks (three queries, the database enforces them too) are left out of
+    # what every queue join pays.
+    seat.full_clean(exclude=["user", "process", "matched_game"], validate_unique=False, validate_constraints=False)
 
 
 @transaction.atomic
@@ -134,7 +134,7 @@ def queue_match_snake(*, full_table: int, wait_seconds: float) -> tuple[Game, li
     The seats are claimed with row locks that other matchers skip, and marked matched in the same
     transaction that creates the game, so concurrent matchers (in any web process) never hand one
     seat to two games; each seat then stays until its socket has told its player
-    (`queue_take_match`). A full table starts at once; two or more start once the oldest has waited
+    (`queue_matches_told`). A full table starts at once; two or more start once the oldest has waited
     `wait_seconds`. Returns the game and its players' (username, queue channel), or None.
     """
     seats = list(

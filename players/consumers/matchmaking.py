@@ -95,15 +95,15 @@ class QueueConsumer(GuardedConsumer):
         raise BadFrame("bad_query", "the queue needs ?game=snake or ?game=chess&tc=<minutes>+<increment>")
 
     async def queue_match_found(self, message):
-        """A match made by another web process's matchmaker."""
-        await self.announce_match(message["game_id"])
+        """A match made by another web process's matchmaker: this process's next round announces
+        it (and gives the seat up with the others it tells)."""
+        matchmaker.wake()
 
     async def announce_match(self, game_id: str) -> None:
-        """Tells the player, once, and gives the seat up."""
+        """Tells the player, once; the matchmaker gives the seat up after."""
         if self.matched:
             return
         self.matched = True
-        await database_sync_to_async(services.queue_take_match)(user=self.user, kind=self.kind, channel_name=self.channel_name)
         await self.send_json({"type": "match_found", "game_id": game_id})
         await self.close_with(CLOSE_MATCHED)
 
