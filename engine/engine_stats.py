@@ -1,9 +1,16 @@
-"""The engine's counters, reported in the heartbeat (GET /healthz), and its late-tick log."""
+"""The engine's counters, reported in the heartbeat (GET /healthz) and read by its metrics
+(engine/metrics.py), and its late-tick log."""
 
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
+
+# Upper bounds, in seconds, of the buckets that count loop iterations by duration (a last bucket
+# takes the rest). Counted here rather than in a prometheus_client Histogram: its observe() costs
+# about 2 µs on the engine thread, this about 0.3.
+ITERATION_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
 
 @dataclass
@@ -15,7 +22,13 @@ class EngineStats:
     dropped_messages: int = 0
     dropped_intents: int = 0
     failed_games: int = 0
+    # Player intents received (engine.intent messages), and events numbered for any game.
+    intents: int = 0
+    events: int = 0
     last_iteration_ms: float = 0.0
+    # Iterations per bucket of ITERATION_BUCKETS (not cumulative), and their summed duration.
+    _iteration_counts: list[int] = field(default_factory=lambda: [0] * (len(ITERATION_BUCKETS) + 1), repr=False)
+    _iteration_seconds: float = field(default=0.0, repr=False)
     # Worst lateness since the last log line, logged once per second rather than per game.
     _late_since_log_ms: float = field(default=0.0, repr=False)
     _late_ticks_at_log: int = field(default=0, repr=False)
@@ -30,6 +43,16 @@ class EngineStats:
             self.max_lateness_ms = max(self.max_lateness_ms, lateness * 1000)
             self._late_since_log_ms = max(self._late_since_log_ms, lateness * 1000)
         return missed
+
+    def record_iteration(self, seconds: float) -> None:
+        self.last_iteration_ms = seconds * 1000
+        self._iteration_counts[bisect_left(ITERATION_BUCKETS, seconds)] += 1
+        self._iteration_seconds += seconds
+
+    def iteration_histogram(self) -> tuple[list[int], float]:
+        """Iterations per bucket (not cumulative) and their summed seconds, copied for a reader on
+        another thread."""
+        return list(self._iteration_counts), self._iteration_seconds
 
     def log_late_ticks(self, logger: logging.Logger) -> None:
         if not self._late_since_log_ms:

@@ -20,6 +20,7 @@ from engine.games.chess.bot_runner import ChessBotRunner
 from engine.heartbeat import HeartbeatPublisher, MemoryHeartbeat, RedisHeartbeat
 from engine.loop import GameEngine
 from engine.relay_publisher import RedisRelayPublisher
+from engine.sent_to_engine import count_sent
 from engine.store import DatabaseResultStore
 
 logger = logging.getLogger("kogame.engine")
@@ -108,6 +109,11 @@ def running_engine() -> GameEngine | None:
     return start_engine(own_loop=True)
 
 
+def current_engine() -> GameEngine | None:
+    """The engine this process runs, if any, without starting one (read by the metrics)."""
+    return _engine
+
+
 def stop_engine() -> None:
     """Stops the engine after it has handled what it accepted, then sends what it produced."""
     global _engine, _broadcaster, _store, _heartbeat, _bots, _stopped
@@ -130,6 +136,7 @@ def stop_engine() -> None:
 async def send_to_engine(message: dict) -> None:
     """Hands a message to the authoritative engine: over the `game_engine` channel when a worker
     runs it, straight into its inbox when it lives in this process."""
+    count_sent(message)
     if settings.EMBEDDED_ENGINE:
         engine = start_engine(own_loop=False)
         bind_server_loop(asyncio.get_running_loop())

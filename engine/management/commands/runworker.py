@@ -16,8 +16,10 @@ import uuid
 
 from channels.management.commands.runworker import Command as ChannelsRunworker
 from channels.worker import Worker
+from django.conf import settings
 
 from engine import runtime
+from engine.metrics_server import start_worker_metrics
 
 logger = logging.getLogger("kogame.engine")
 
@@ -99,4 +101,5 @@ class Command(ChannelsRunworker):
     def handle(self, *args, **options):
         if runtime.ENGINE_CHANNEL in options["channels"]:
             runtime.start_engine(own_loop=True, recover=True)
+            start_worker_metrics(settings.METRICS_PORT)
         super().handle(*args, **options)
