@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import logging
-from bisect import bisect_left
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
-# Upper bounds, in seconds, of the buckets that count loop iterations by duration (a last bucket
-# takes the rest). Counted here rather than in a prometheus_client Histogram: its observe() costs
-# about 2 µs on the engine thread, this about 0.3.
+from engine.fixed_histogram import FixedHistogram
+
+# Upper bounds, in seconds, of the buckets that count loop iterations by duration.
 ITERATION_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
 
@@ -26,9 +25,8 @@ class EngineStats:
     intents: int = 0
     events: int = 0
     last_iteration_ms: float = 0.0
-    # Iterations per bucket of ITERATION_BUCKETS (not cumulative), and their summed duration.
-    _iteration_counts: list[int] = field(default_factory=lambda: [0] * (len(ITERATION_BUCKETS) + 1), repr=False)
-    _iteration_seconds: float = field(default=0.0, repr=False)
+    # Iterations by duration (the metrics' kogame_engine_iteration_seconds).
+    iterations: FixedHistogram = field(default_factory=lambda: FixedHistogram(ITERATION_BUCKETS), repr=False)
     # Worst lateness since the last log line, logged once per second rather than per game.
     _late_since_log_ms: float = field(default=0.0, repr=False)
     _late_ticks_at_log: int = field(default=0, repr=False)
@@ -46,13 +44,7 @@ class EngineStats:
 
     def record_iteration(self, seconds: float) -> None:
         self.last_iteration_ms = seconds * 1000
-        self._iteration_counts[bisect_left(ITERATION_BUCKETS, seconds)] += 1
-        self._iteration_seconds += seconds
-
-    def iteration_histogram(self) -> tuple[list[int], float]:
-        """Iterations per bucket (not cumulative) and their summed seconds, copied for a reader on
-        another thread."""
-        return list(self._iteration_counts), self._iteration_seconds
+        self.iterations.observe(seconds)
 
     def log_late_ticks(self, logger: logging.Logger) -> None:
         if not self._late_since_log_ms:
@@ -66,4 +58,6 @@ class EngineStats:
         self._late_ticks_at_log = self.late_ticks
 
     def figures(self) -> dict:
-        return {name: value for name, value in asdict(self).items() if not name.startswith("_")}
+        """The counters, for the heartbeat (the histogram stays out: the metrics show it)."""
+        names = (item.name for item in fields(self) if not item.name.startswith("_") and item.name != "iterations")
+        return {name: getattr(self, name) for name in names}

@@ -337,7 +337,9 @@ class GameEngine(threading.Thread):
         if not message["saved"] and game.ended_at is None:
             logger.error(
                 "game %s: the store could not save event %d; ending the game",
-                game.game_id, message["v"], extra={"game_id": game.game_id},
+                game.game_id,
+                message["v"],
+                extra={"game_id": game.game_id},
             )
             self._abort(game, now)
 

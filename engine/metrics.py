@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from prometheus_client.utils import floatToGoString
 
-from engine.engine_stats import ITERATION_BUCKETS, EngineStats
+from engine.engine_stats import EngineStats
 from engine.loop import GameEngine
 
 # EngineStats counters: (figure, metric name without _total, help).
@@ -102,16 +101,8 @@ def _loop(stats: EngineStats) -> Iterator[Metric]:
         "Worst lateness of a tick since the engine started",
         value=stats.max_lateness_ms / 1000,
     )
-    counts, total_seconds = stats.iteration_histogram()
-    cumulative, buckets = 0, []
-    for bound, count in zip((*ITERATION_BUCKETS, float("inf")), counts, strict=True):
-        cumulative += count
-        buckets.append((floatToGoString(bound), cumulative))
-    yield HistogramMetricFamily(
-        "kogame_engine_iteration_seconds",
-        "Duration of the engine loop's iterations (handle messages, tick what is due, publish)",
-        buckets=buckets,
-        sum_value=total_seconds,
+    yield stats.iterations.family(
+        "kogame_engine_iteration_seconds", "Duration of the engine loop's iterations (handle messages, tick what is due, publish)"
     )
 
 

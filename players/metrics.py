@@ -55,6 +55,9 @@ class WebCollector(Collector):
         yield GaugeMetricFamily("kogame_relay_sockets", "Game sockets this process relays to", value=figures["sockets"])
         for figure, name, documentation in RELAY_COUNTERS:
             yield CounterMetricFamily(name, documentation, value=figures[figure])
+        yield self.relay.lag.family(
+            "kogame_relay_lag_seconds", "From the engine handing a game's events over to their arrival in this process"
+        )
         subscriber = figures["subscriber"]
         if subscriber is not None:
             # Worker mode only: embedded mode has no subscriber.

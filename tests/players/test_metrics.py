@@ -61,6 +61,7 @@ async def test_metrics_count_the_sockets_the_relay_and_the_engine_after_a_game_i
     assert during[("kogame_relay_sockets", ())] >= 1
     assert during[("kogame_relay_delivered_total", ())] > before.get(("kogame_relay_delivered_total", ()), 0)
     assert during[("kogame_to_engine_messages_total", (("type", "engine.sync"),))] >= 1
+    assert during[("kogame_relay_lag_seconds_count", ())] > before.get(("kogame_relay_lag_seconds_count", ()), 0)
     # Embedded mode: the engine runs in this process, and its figures are here too.
     assert during[("kogame_engine_running", ())] == 1
     assert during[("kogame_engine_games", (("kind", "snake"), ("state", "live")))] >= 1

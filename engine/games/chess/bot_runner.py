@@ -108,7 +108,9 @@ class ChessBotRunner:
                 self._counts["dropped"] += 1
         logger.warning(
             "bot move for game %s ply %d dropped: the runner is full or closed",
-            game_id, ply, extra={"game_id": game_id},
+            game_id,
+            ply,
+            extra={"game_id": game_id},
         )
 
     def stats(self) -> dict[str, int]:
@@ -158,14 +160,20 @@ class ChessBotRunner:
         except ValueError:
             logger.error(
                 "bot move for game %s ply %d: invalid FEN %r",
-                job.game_id, job.ply, job.fen, extra={"game_id": job.game_id},
+                job.game_id,
+                job.ply,
+                job.fen,
+                extra={"game_id": job.game_id},
             )
             self._count("failed")
             return
         if not any(board.generate_legal_moves()):
             logger.error(
                 "bot move for game %s ply %d: no legal move in %s",
-                job.game_id, job.ply, job.fen, extra={"game_id": job.game_id},
+                job.game_id,
+                job.ply,
+                job.fen,
+                extra={"game_id": job.game_id},
             )
             self._count("failed")
             return
@@ -174,7 +182,10 @@ class ChessBotRunner:
         except Exception:
             logger.exception(
                 "%s bot failed in game %s ply %d; playing a random move",
-                job.level, job.game_id, job.ply, extra={"game_id": job.game_id},
+                job.level,
+                job.game_id,
+                job.ply,
+                extra={"game_id": job.game_id},
             )
             self._count("failed")
             move = fallback.choose_move(board, think_ms=job.think_ms)
@@ -184,7 +195,9 @@ class ChessBotRunner:
         else:
             logger.warning(
                 "bot move for game %s ply %d dropped: the engine's inbox is full",
-                job.game_id, job.ply, extra={"game_id": job.game_id},
+                job.game_id,
+                job.ply,
+                extra={"game_id": job.game_id},
             )
             self._count("dropped")
 
