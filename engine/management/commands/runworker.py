@@ -100,6 +100,7 @@ class Command(ChannelsRunworker):
 
     def handle(self, *args, **options):
         if runtime.ENGINE_CHANNEL in options["channels"]:
-            runtime.start_engine(own_loop=True, recover=True)
+            # First: a bad METRICS_PORT stops the worker before its engine takes over any game.
             start_worker_metrics(settings.METRICS_PORT)
+            runtime.start_engine(own_loop=True, recover=True)
         super().handle(*args, **options)
