@@ -16,6 +16,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from engine.engine_stats import EngineStats
+from engine.live_game import LiveGame
 from engine.loop import GameEngine
 
 # EngineStats counters: (figure, metric name without _total, help).
@@ -83,7 +84,7 @@ def _games(engine: GameEngine) -> GaugeMetricFamily:
     return family
 
 
-def _games_of(engine: GameEngine) -> list:
+def _games_of(engine: GameEngine) -> list[LiveGame]:
     # The engine thread adds and removes games meanwhile: copying the dict may meet a change of
     # size, and a second try then succeeds.
     for _ in range(3):
