@@ -37,6 +37,7 @@ class Inbound:
 
     def _intent(self, message: dict) -> None:
         engine, game = self.engine, self._game_of(message)
+        engine.stats.intents += 1
         reply_to = message.get("reply_channel")
         name = message["username"]
         intent = message["intent"]

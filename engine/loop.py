@@ -158,6 +158,10 @@ class GameEngine(threading.Thread):
             self.stats.dropped_messages += 1
             return False
 
+    def inbox_backlog(self) -> int:
+        """Messages waiting for the engine thread (approximate while it runs)."""
+        return self._inbox.qsize()
+
     def stop(self, timeout: float = DRAIN_SECONDS + 2.0) -> None:
         """Stops after handling what the inbox holds and the store confirms (see `drain`)."""
         self._stop_requested.set()
@@ -212,7 +216,7 @@ class GameEngine(threading.Thread):
             self._last_housekeeping = now
             self._housekeeping(now)
         self.flush()
-        self.stats.last_iteration_ms = (time.perf_counter() - started) * 1000
+        self.stats.record_iteration(time.perf_counter() - started)
 
     def _schedule(self, game: LiveGame, at: float) -> None:
         game.deadline = at
@@ -271,11 +275,11 @@ class GameEngine(threading.Thread):
         try:
             self.store.game_ended(game.game_id, outcome, game.v)
         except Exception:
-            logger.exception("could not hand the result of game %s to the store", game.game_id)
+            logger.exception("could not hand the result of game %s to the store", game.game_id, extra={"game_id": game.game_id})
 
     def _fail(self, game: LiveGame, now: float, during: str) -> None:
         # One game's bug must not stop the others: end it with a reason players can read.
-        logger.exception("game %s failed during %s; ending it", game.game_id, during)
+        logger.exception("game %s failed during %s; ending it", game.game_id, during, extra={"game_id": game.game_id})
         self._abort(game, now)
 
     def _abort(self, game: LiveGame, now: float) -> None:
@@ -284,7 +288,7 @@ class GameEngine(threading.Thread):
             outcome = game.session.abort("engine_error", now)
         except Exception:
             # The session that failed may fail again: end the game without it.
-            logger.exception("game %s could not be aborted cleanly", game.game_id)
+            logger.exception("game %s could not be aborted cleanly", game.game_id, extra={"game_id": game.game_id})
             outcome = Outcome(status="aborted", reason="engine_error", winner=None)
         self._end(game, now, outcome)
 
@@ -298,13 +302,14 @@ class GameEngine(threading.Thread):
             event["game_id"] = self._spawn(new)
             record = GameCreated(game_id=event["game_id"], kind=new.kind, seats=new.seats, settings=new.settings)
         released = game.add_event(event, durable=record is not None, now=self.clock())
+        self.stats.events += 1
         if record is not None:
             self.store.persist(game.game_id, record, game.v, self._confirmation(game.game_id, game.v))
         self._publish(game, released)
 
     def _ask_bot(self, game: LiveGame, turn: BotTurn) -> None:
         if self.bots is None:
-            logger.error("game %s has a bot to move and this engine runs no bots", game.game_id)
+            logger.error("game %s has a bot to move and this engine runs no bots", game.game_id, extra={"game_id": game.game_id})
             return
         try:
             self.bots.request(
@@ -317,7 +322,7 @@ class GameEngine(threading.Thread):
                 increment_ms=turn.increment_ms,
             )
         except Exception:
-            logger.exception("game %s: could not ask bot %s to move", game.game_id, turn.seat)
+            logger.exception("game %s: could not ask bot %s to move", game.game_id, turn.seat, extra={"game_id": game.game_id})
 
     def _publish(self, game: LiveGame, released: list[tuple[int, str]]) -> None:
         for v, text in released:
@@ -345,7 +350,12 @@ class GameEngine(threading.Thread):
         now = self.clock()
         self._publish(game, game.confirm(message["v"], now))
         if not message["saved"] and game.ended_at is None:
-            logger.error("game %s: the store could not save event %d; ending the game", game.game_id, message["v"])
+            logger.error(
+                "game %s: the store could not save event %d; ending the game",
+                game.game_id,
+                message["v"],
+                extra={"game_id": game.game_id},
+            )
             self._abort(game, now)
 
     def _spawn(self, new: NewGame) -> str:
@@ -425,7 +435,7 @@ class GameEngine(threading.Thread):
             game.v = message["resume_after_v"] + RESUME_VERSION_GAP
         self.games[game_id] = game
         self._schedule(game, game.deadline)
-        logger.info("game %s (%s) started with %d seat(s)", game_id, session.kind, len(seats))
+        logger.info("game %s (%s) started with %d seat(s)", game_id, session.kind, len(seats), extra={"game_id": game_id})
 
     def play(self, game: LiveGame, now: float, during: str, step: Callable[[], list[Effect]]) -> None:
         """Runs one step of a game's session, emits its effects, and ends the game if the step

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from engine.wire import events_message
 
 # ("game", game_id, message): relayed to every web process's sockets of the game;
@@ -34,8 +36,10 @@ class Outbox:
 
     def take(self) -> list[Send]:
         """Everything gathered, emptied: each game's events in version order, then its head."""
+        # When the engine let go of them: web processes measure the relay's lag from it.
+        sent_ms = round(time.time() * 1000)
         sends: list[Send] = [
-            ("game", game_id, events_message(self._events.get(game_id, []), self._heads.get(game_id)))
+            ("game", game_id, events_message(self._events.get(game_id, []), self._heads.get(game_id), sent_ms=sent_ms))
             for game_id in dict.fromkeys([*self._events, *self._heads])
         ]
         sends += self._others

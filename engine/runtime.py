@@ -185,6 +185,11 @@ def running_engine() -> GameEngine | None:
     return start_engine(own_loop=True)
 
 
+def current_engine() -> GameEngine | None:
+    """The engine this process runs, if any, without starting one (read by the metrics)."""
+    return _engine
+
+
 def stop_engine() -> None:
     """Stops the engine after it has handled what it accepted, then sends what it produced, then
     gives up this worker's lease so the other workers adopt its games at once."""

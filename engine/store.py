@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -25,6 +26,11 @@ class DatabaseResultStore:
         # Records waiting for the store thread; it saves all that wait in one transaction.
         self._lock = threading.Lock()
         self._pending_records: list[tuple[str, Record, int, Callable[[bool], None]]] = []
+        # Records saved and given up on, by kind of record (MoveMade...); results saved and not.
+        # Written by the store thread, read by the metrics (engine/metrics.py), under the lock.
+        self._saved: Counter[str] = Counter()
+        self._failed: Counter[str] = Counter()
+        self._ends = {"saved": 0, "failed": 0}
 
     def game_ended(self, game_id: str, outcome: Outcome, last_v: int) -> None:
         self._executor.submit(self._save_end, game_id, outcome, last_v)
@@ -49,6 +55,9 @@ class DatabaseResultStore:
         except Exception:
             # Save them one by one, so one bad record does not fail the others.
             outcomes = [self._save_record(game_id, record, v) for game_id, record, v, _ in batch]
+        with self._lock:
+            for (_, record, _, _), saved in zip(batch, outcomes, strict=True):
+                (self._saved if saved else self._failed)[type(record).__name__] += 1
         for (_, _, _, on_done), saved in zip(batch, outcomes, strict=True):
             on_done(saved)
 
@@ -56,7 +65,7 @@ class DatabaseResultStore:
         try:
             return self._run(services.engine_record_save, game_id=game_id, record=record, v=v, worker_id=self.worker_id())
         except Exception:
-            logger.exception("could not save a %s of game %s", type(record).__name__, game_id)
+            logger.exception("could not save a %s of game %s", type(record).__name__, game_id, extra={"game_id": game_id})
             return False
 
     def adopt_games(self, game_ids: list[str] | None = None) -> list[dict]:
@@ -87,8 +96,22 @@ class DatabaseResultStore:
                 final_clock=outcome.final_clock,
                 worker_id=self.worker_id(),
             )
+            saved = True
         except Exception:
-            logger.exception("could not save the end of game %s", game_id)
+            logger.exception("could not save the end of game %s", game_id, extra={"game_id": game_id})
+            saved = False
+        with self._lock:
+            self._ends["saved" if saved else "failed"] += 1
+
+    def figures(self) -> dict:
+        """Records saved and failed by kind, results saved and failed, and records waiting."""
+        with self._lock:
+            return {
+                "records_saved": dict(self._saved),
+                "records_failed": dict(self._failed),
+                "ends": dict(self._ends),
+                "pending_records": len(self._pending_records),
+            }
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)

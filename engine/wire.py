@@ -87,9 +87,12 @@ def result_of(outcome: Outcome) -> dict:
     }
 
 
-def events_message(events: list, head: int | None = None) -> dict:
-    """A game's events of one iteration, [v, text] in version order; `head` when it is quiet."""
+def events_message(events: list, head: int | None = None, *, sent_ms: int | None = None) -> dict:
+    """A game's events of one iteration, [v, text] in version order; `head` when it is quiet;
+    `sent_ms`, the wall time in ms when the engine handed them over."""
     message: dict = {"type": "game.events", "events": events}
+    if sent_ms is not None:
+        message["sent_ms"] = sent_ms
     if head is not None:
         message["head"] = head
     return message

@@ -19,6 +19,7 @@ from engine import runtime  # noqa: E402
 from engine.consumers import EngineConsumer  # noqa: E402
 from kogame import close_codes  # noqa: E402
 from kogame.body_limit import RequestBodyLimit  # noqa: E402
+from kogame.open_sockets import CountOpenSockets, this_process_sockets  # noqa: E402
 from kogame.routing import websocket_urlpatterns  # noqa: E402
 from players.auth import WebsocketAuthStack  # noqa: E402
 from players.guest_purge import PeriodicGuestPurge  # noqa: E402
@@ -43,7 +44,7 @@ application = ProtocolTypeRouter(
             RequestBodyLimit(django_asgi_app, max_bytes=settings.KOGAME["MAX_REQUEST_BODY_BYTES"]),
             interval_seconds=settings.KOGAME["GUEST_PURGE_INTERVAL_SECONDS"],
         ),
-        "websocket": WebsocketAuthStack(URLRouter(websocket_urlpatterns)),
+        "websocket": CountOpenSockets(WebsocketAuthStack(URLRouter(websocket_urlpatterns)), this_process_sockets),
         "channel": ChannelNameRouter({"game_engine": EngineConsumer.as_asgi()}),
     }
 )

@@ -8,6 +8,10 @@ ALLOWED_HOSTS comma separated.
 TRUSTED_PROXY_HOPS      how many proxies that append to X-Forwarded-For stand in front (default 0).
 GUEST_MINTS_PER_MINUTE  new guests per client address per minute (default 30).
 MAX_SOCKETS_PER_USER, MAX_SOCKETS_PER_ADDRESS  open websockets per web process (16, 64).
+LOG_LEVEL     INFO by default.
+LOG_FORMAT    "plain" (default: one readable line per record) or "json" (kogame/json_logs.py).
+METRICS_PORT  runworker only: the port (or "first-last" range, or 0) of its Prometheus endpoint.
+METRICS_TOKEN when set, GET /metrics asks for it as a bearer token.
 """
 
 import os
@@ -204,17 +208,33 @@ if KOGAME["CHESS_BOTS"] not in ("auto", "stockfish", "builtin"):
 # Django's own check on request.body, for callers that skip the ASGI limit (the test client).
 DATA_UPLOAD_MAX_MEMORY_SIZE = KOGAME["MAX_REQUEST_BODY_BYTES"]
 
+# Plain lines read best in a terminal; JSON lines (with the worker and the game id as fields)
+# suit a log store. Plain stays the default so a developer's console stays readable.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower() or "plain"
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured('LOG_FORMAT must be "plain" or "json"')
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "kogame.json_logs.JsonLogFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "daphne": {"level": "WARNING"},
         "django.channels.server": {"level": "WARNING"},
     },
 }
+
+# `runworker`'s Prometheus endpoint (engine/metrics_server.py): a port, a range "first-last" in
+# which it takes the first free port (several workers on one host, one configuration), or 0 for
+# any free port (logged). Unset: no endpoint. Web processes answer GET /metrics on their own port.
+METRICS_PORT = os.environ.get("METRICS_PORT", "").strip()
+# When set, GET /metrics answers only requests that carry `Authorization: Bearer <token>`.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
 
 # Behind an HTTPS proxy (Heroku's router) set SECURE_COOKIES=1; plain-HTTP deployments keep it off.
 SESSION_COOKIE_SECURE = _env_flag("SECURE_COOKIES", default=False)

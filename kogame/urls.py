@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from engine import views as engine_views
+from kogame import metrics_view
 from players import bot_games
 from players import views as player_views
 from players.rooms import views as room_views
@@ -22,5 +23,6 @@ urlpatterns = [
     path("api/games/<str:game_id>", engine_views.game_detail, name="api-game"),
     path("api/games/<str:game_id>/pgn", engine_views.game_pgn, name="api-game-pgn"),
     path("healthz", engine_views.healthz, name="healthz"),
+    path("metrics", metrics_view.metrics, name="metrics"),
     path("admin/", admin.site.urls),
 ]

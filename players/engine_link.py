@@ -33,6 +33,7 @@ from engine import runtime
 from engine.cluster.directory import live_workers_async
 from engine.cluster.keys import inbox_key, owned_key, owner_key, text
 from engine.cluster.scripts import ASSIGN
+from players.sent_to_engine import count_sent
 
 logger = logging.getLogger("kogame.players")
 
@@ -179,6 +180,7 @@ def engine_link() -> EngineLink:
 async def send_to_engine(message: dict) -> None:
     """Hands a message to the authoritative engine: to the worker that owns its game, or
     straight into the engine's inbox when it lives in this process."""
+    count_sent(message)
     if settings.EMBEDDED_ENGINE:
         engine = runtime.start_engine(own_loop=False)
         runtime.bind_server_loop(asyncio.get_running_loop())

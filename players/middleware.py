@@ -26,5 +26,5 @@ class GuestUserMiddleware:
 
     @staticmethod
     def _is_page_view(request) -> bool:
-        # Scripts, assets, health checks and the admin do not mint users; nor do HEAD and writes.
-        return request.method == "GET" and not request.path.startswith(("/api/", "/static/", "/healthz", "/admin/"))
+        # Scripts, assets, health checks, metrics and the admin do not mint users; nor do HEAD and writes.
+        return request.method == "GET" and not request.path.startswith(("/api/", "/static/", "/healthz", "/metrics", "/admin/"))

@@ -14,13 +14,18 @@ Every loss is counted (`figures`, shown by GET /healthz) and healed by the socke
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
 
 from django.conf import settings
 
+from engine.fixed_histogram import FixedHistogram
 from engine.wire import RELAY_CHANNEL_PREFIX, relay_channel, reply_address, reply_channel
 from players.relay_subscriber import RelaySubscriber
 from players.socket_feed import SocketFeed
+
+# Upper bounds, in seconds, of the buckets of the relay's lag (kogame_relay_lag_seconds).
+LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 class GameRelay:
@@ -38,6 +43,9 @@ class GameRelay:
         self.delivered = 0
         self.dropped_feed_full = 0
         self.resyncs = 0
+        # From the engine handing a game's message over to its arrival here (wall clocks: across
+        # hosts, their skew counts too).
+        self.lag = FixedHistogram(LAG_BUCKETS)
 
     def channels(self) -> list[str]:
         """The Redis channels this process listens on: its reply channel and its games'."""
@@ -95,6 +103,8 @@ class GameRelay:
         if not feeds:
             return
         self.received += 1
+        if "sent_ms" in message:
+            self.lag.observe(time.time() - message["sent_ms"] / 1000)
         spectators_only = message["type"] == "game.spectator_chat"
         for feed in feeds:
             if spectators_only and not feed.spectator:

@@ -6,7 +6,7 @@ import pytest
 
 from engine import services
 from engine.games.chess.records import MoveMade, MovesTakenBack
-from engine.games.effects import GameCreated, Seat
+from engine.games.effects import GameCreated, Outcome, Seat
 from engine.models import ChessMove, Game
 from engine.store import DatabaseResultStore
 from players import services as player_services
@@ -62,6 +62,21 @@ def test_a_bad_record_fails_alone(game):
     assert persist_all(store, game.id, records) == [True, False, True]
     assert list(ChessMove.objects.filter(game=game).values_list("ply", "uci")) == [(1, "e2e4"), (2, "e7e5")]
     store.close()
+
+
+def test_the_store_counts_what_it_saved_and_failed_by_kind_of_record(game):
+    store = DatabaseResultStore()
+    records = [move_record(1, "e2e4", 1), move_record(1, "d2d4", 2), (MovesTakenBack(ply=1), 3)]
+    persist_all(store, game.id, records)
+    store.game_ended(game.id, Outcome(status="aborted", reason="aborted", winner=None), 3)
+    store.game_ended(game.id, Outcome(status="no such status", reason="aborted", winner=None), 3)
+    store.close()
+    assert store.figures() == {
+        "records_saved": {"MoveMade": 1, "MovesTakenBack": 1},
+        "records_failed": {"MoveMade": 1},
+        "ends": {"saved": 1, "failed": 1},
+        "pending_records": 0,
+    }
 
 
 def test_a_rematch_against_a_bot_is_saved_with_the_bot_playing_white(game):

@@ -19,6 +19,7 @@ SERVED_METHODS = {
     "api/games/<str:game_id>": {"GET", "HEAD"},
     "api/games/<str:game_id>/pgn": {"GET", "HEAD"},
     "healthz": {"GET", "HEAD"},
+    "metrics": {"GET", "HEAD"},
     "room/<str:code>/": {"GET", "HEAD"},
     "api/guest": {"POST"},
     "api/rooms": {"POST"},

@@ -2,9 +2,10 @@
 their feeds, and every loss counted and turned into a resync."""
 
 import asyncio
+import time
 
 from engine.wire import relay_channel
-from players.relay import GameRelay
+from players.relay import LAG_BUCKETS, GameRelay
 from players.socket_feed import RELAY_LOST, SocketFeed
 
 
@@ -122,3 +123,16 @@ async def test_a_socket_waiting_on_its_feed_wakes_for_the_next_message():
     assert not waiting.done()
     feed.offer(events(1))
     assert await asyncio.wait_for(waiting, timeout=1) == events(1)
+
+
+async def test_the_relay_measures_the_lag_of_game_messages_from_the_engine_stamp():
+    relay, _ = relay_with_subscriber()
+    await relay.join("g1", spectator=False)
+    sent_60_ms_ago = int(time.time() * 1000) - 60
+    relay.deliver(relay_channel("g1"), {**events(1), "sent_ms": sent_60_ms_ago})
+    relay.deliver(relay_channel("g1"), events(2))  # from an engine that does not stamp: not measured
+    relay.deliver(relay_channel("nobody"), {**events(1), "sent_ms": sent_60_ms_ago})  # not for this process
+    counts, total = relay.lag.snapshot()
+    assert sum(counts) == 1
+    assert counts[LAG_BUCKETS.index(0.1)] == 1  # above 50 ms, at most 100
+    assert 0.06 <= total < 0.1

@@ -106,7 +106,12 @@ class ChessBotRunner:
                 return
             except queue.Full:
                 self._counts["dropped"] += 1
-        logger.warning("bot move for game %s ply %d dropped: the runner is full or closed", game_id, ply)
+        logger.warning(
+            "bot move for game %s ply %d dropped: the runner is full or closed",
+            game_id,
+            ply,
+            extra={"game_id": game_id},
+        )
 
     def stats(self) -> dict[str, int]:
         with self._lock:
@@ -143,7 +148,7 @@ class ChessBotRunner:
                 try:
                     self._answer(job, stockfish_bots, fallback)
                 except Exception:  # e.g. from `submit`: this thread must live on for the next jobs
-                    logger.exception("bot move for game %s ply %d failed", job.game_id, job.ply)
+                    logger.exception("bot move for game %s ply %d failed", job.game_id, job.ply, extra={"game_id": job.game_id})
                     self._count("failed")
         finally:
             for bot in stockfish_bots.values():
@@ -153,24 +158,47 @@ class ChessBotRunner:
         try:
             board = chess.Board(job.fen)
         except ValueError:
-            logger.error("bot move for game %s ply %d: invalid FEN %r", job.game_id, job.ply, job.fen)
+            logger.error(
+                "bot move for game %s ply %d: invalid FEN %r",
+                job.game_id,
+                job.ply,
+                job.fen,
+                extra={"game_id": job.game_id},
+            )
             self._count("failed")
             return
         if not any(board.generate_legal_moves()):
-            logger.error("bot move for game %s ply %d: no legal move in %s", job.game_id, job.ply, job.fen)
+            logger.error(
+                "bot move for game %s ply %d: no legal move in %s",
+                job.game_id,
+                job.ply,
+                job.fen,
+                extra={"game_id": job.game_id},
+            )
             self._count("failed")
             return
         try:
             move = self._think(board, job, stockfish_bots)
         except Exception:
-            logger.exception("%s bot failed in game %s ply %d; playing a random move", job.level, job.game_id, job.ply)
+            logger.exception(
+                "%s bot failed in game %s ply %d; playing a random move",
+                job.level,
+                job.game_id,
+                job.ply,
+                extra={"game_id": job.game_id},
+            )
             self._count("failed")
             move = fallback.choose_move(board, think_ms=job.think_ms)
         answer = {"type": BOT_MOVE, "game_id": job.game_id, "seat": job.seat, "ply": job.ply, "uci": move.uci()}
         if self._submit(answer):
             self._count("answered")
         else:
-            logger.warning("bot move for game %s ply %d dropped: the engine's inbox is full", job.game_id, job.ply)
+            logger.warning(
+                "bot move for game %s ply %d dropped: the engine's inbox is full",
+                job.game_id,
+                job.ply,
+                extra={"game_id": job.game_id},
+            )
             self._count("dropped")
 
     def _think(self, board: chess.Board, job: _Job, stockfish_bots: dict[str, ChessBot]) -> chess.Move:

@@ -17,8 +17,10 @@ import uuid
 
 from channels.management.commands.runworker import Command as ChannelsRunworker
 from channels.worker import Worker
+from django.conf import settings
 
 from engine import runtime
+from engine.metrics_server import start_worker_metrics
 
 logger = logging.getLogger("kogame.engine")
 
@@ -103,5 +105,7 @@ class Command(ChannelsRunworker):
 
     def handle(self, *args, **options):
         if runtime.ENGINE_CHANNEL in options["channels"]:
+            # First: a bad METRICS_PORT stops the worker before its engine takes over any game.
+            start_worker_metrics(settings.METRICS_PORT)
             runtime.start_engine(own_loop=True, recover=True)
         super().handle(*args, **options)
