@@ -24,6 +24,7 @@ from typing import Protocol
 from engine.cluster.adoption_hold import AdoptionHold
 from engine.deadlines import Deadlines
 from engine.engine_stats import EngineStats
+from engine.freezer import Freezer
 from engine.games import KINDS
 from engine.games.effects import (
     BotTurn,
@@ -133,8 +134,10 @@ class GameEngine(threading.Thread):
         self.clock = clock
         self.bots = bots
         self.ownership = ownership
-        # Worker mode: messages for games being adopted wait for their start (engine/cluster).
+        # Worker mode: messages for games being adopted wait for their start (engine/cluster),
+        # and Snake boards are frozen into Redis for the worker that adopts them next.
         self.hold: AdoptionHold | None = None
+        self.freezer: Freezer | None = None
         self.session_factories = session_factories or {name: kind.session for name, kind in KINDS.items()}
         self.games: dict[str, LiveGame] = {}
         self.orphans = Orphans()
@@ -184,6 +187,10 @@ class GameEngine(threading.Thread):
                 self.handle(message)
             self.pump()
         self.drain()
+        if self.freezer is not None:
+            # For the workers that adopt these games next: the boards exactly as they stopped.
+            self.freezer.freeze_all(self.games.values(), self.clock())
+            self.flush()
         logger.info("engine stopped")
 
     def drain(self, timeout: float = DRAIN_SECONDS) -> None:
@@ -238,11 +245,15 @@ class GameEngine(threading.Thread):
                     self.presence.forget_game(game_id)
                     if self.ownership is not None:
                         self.ownership.release(game_id)
+                    if self.freezer is not None:
+                        self.freezer.forget(game_id)
                 else:
                     self._announce_head(game, now)
                     self._schedule(game, min(evict_at, game.next_head_at()))
                 continue
             self._tick(game, now)
+            if self.freezer is not None:
+                self.freezer.after_tick(game, now)
             self._announce_head(game, now)
             period = game.session.period
             missed = self.stats.record_lateness(now - deadline, period)
@@ -425,6 +436,8 @@ class GameEngine(threading.Thread):
             return
         factory = self.session_factories[message["kind"]]
         resume = {"saved_moves": message["saved_moves"]} if message.get("saved_moves") else {}
+        if message.get("frozen"):
+            resume["frozen"] = message["frozen"]
         now = self.clock()
         seats = seats_from_message(list(message["seats"]))
         session = factory(seats=seats, settings=dict(message["settings"]), seed=int(message["seed"]), now=now, **resume)

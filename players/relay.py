@@ -85,8 +85,9 @@ class GameRelay:
             self.subscriber = RelaySubscriber(settings.REDIS_URL, self)
         return self.subscriber
 
-    async def publish(self, messages: list[tuple[str, dict]]) -> None:
-        """Embedded mode: the engine's relay messages, straight from its broadcaster."""
+    async def publish(self, messages: list[tuple[str, dict]], snapshots: list[tuple[str, dict]]) -> None:
+        """Embedded mode: the engine's relay messages, straight from its broadcaster (a lone
+        engine freezes no games: nobody would thaw them)."""
         for channel, message in messages:
             self.deliver(channel, message)
 

@@ -4,7 +4,8 @@
   the engine hands these over without waiting (`claim`, `release`).
 - Adopts the games of workers whose lease ran out: each survivor takes its share (a Lua step per
   game makes each game move exactly once), loads them from the database (chess resumes from its
-  saved moves; a Snake board, which lived only in the dead worker, ends as "server_restart"),
+  saved moves; a Snake board goes on from the snapshot its last owner kept in Redis, or ends as
+  "server_restart" if there is none),
   and hands the start messages to its engine, then what the dead worker's inbox holds for those
   games (sent while it was dying, or by web processes that have not noticed yet), in order.
 - Now and then adopts live games that nobody owns (a web process that died between creating a
@@ -22,11 +23,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+import orjson
 import redis
 
 from engine.cluster.adoption_hold import AdoptionHold
 from engine.cluster.dead_inboxes import DEAD_INBOX_SECONDS, DeadInboxes
-from engine.cluster.keys import WORKERS, inbox_key, lease_key, owned_key, owner_key, text
+from engine.cluster.keys import WORKERS, inbox_key, lease_key, owned_key, owner_key, snapshot_key, text
 from engine.cluster.lease import WorkerLease
 from engine.cluster.scripts import ADOPT, ASSIGN, RELEASE
 
@@ -47,7 +49,7 @@ class Caretaker(threading.Thread):
         *,
         lease: WorkerLease,
         submit: Callable[[dict], bool],
-        adopt_games: Callable[[list[str]], list[dict]],
+        adopt_games: Callable[[list[str], dict[str, dict]], list[dict]],
         unowned_games: Callable[[], list[str]],  # live games old enough to have been assigned
     ) -> None:
         super().__init__(name="kogame-caretaker", daemon=True)
@@ -172,7 +174,9 @@ class Caretaker(threading.Thread):
         return adopted
 
     def _start(self, game_ids: list[str]) -> None:
-        messages = self.adopt_games(game_ids)
+        snapshots = self.client.mget([snapshot_key(game_id) for game_id in game_ids])
+        frozen = {game_id: orjson.loads(raw) for game_id, raw in zip(game_ids, snapshots, strict=True) if raw is not None}
+        messages = self.adopt_games(game_ids, frozen)
         for message in messages:
             self.submit(message)
         # Games that ended meanwhile need no owner.

@@ -42,7 +42,7 @@ def assign(client, game_id: str, worker_id: str) -> str:
 
 
 def caretaker_of(client, lease, adopted: list[str]) -> Caretaker:
-    def adopt_games(game_ids):
+    def adopt_games(game_ids, frozen):
         adopted.extend(game_ids)
         return [{"type": "engine.start_game", "game_id": game_id} for game_id in game_ids]
 
@@ -107,7 +107,7 @@ def test_a_worker_that_lost_its_lease_drops_its_games_and_registers_again(client
         message["done"].set()
         return True
 
-    caretaker = Caretaker(client, lease=lease, submit=submit, adopt_games=lambda ids: [], unowned_games=list)
+    caretaker = Caretaker(client, lease=lease, submit=submit, adopt_games=lambda ids, frozen: [], unowned_games=list)
     old_id = lease.worker_id
     caretaker.lease_lost()
     caretaker.step()
@@ -200,7 +200,7 @@ def test_an_adopter_takes_what_reaches_the_dead_inbox_for_its_games_even_after_t
     client.delete(lease_key(dead.worker_id))
     submitted: list[dict] = []
 
-    def adopt_games(game_ids):
+    def adopt_games(game_ids, frozen):
         return [{"type": "engine.start_game", "game_id": game_id} for game_id in game_ids]
 
     caretaker = Caretaker(client, lease=me, submit=submitted.append, adopt_games=adopt_games, unowned_games=list)
@@ -228,7 +228,7 @@ def test_a_game_adopted_in_a_later_round_gets_what_its_dead_owner_was_sent_befor
     client.delete(lease_key(dead.worker_id))
     submitted: list[dict] = []
 
-    def adopt_games(game_ids):
+    def adopt_games(game_ids, frozen):
         return [{"type": "engine.start_game", "game_id": game_id} for game_id in game_ids]
 
     caretaker = Caretaker(client, lease=me, submit=submitted.append, adopt_games=adopt_games, unowned_games=list)

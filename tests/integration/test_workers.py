@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import signal
 import time
 
@@ -14,7 +15,7 @@ import redis
 
 from engine.cluster.keys import owner_key
 from tests.integration import test_faults
-from tests.integration.harness import REDIS_TEST_URL, Stack, http_json, procfile_stack
+from tests.integration.harness import REDIS_TEST_URL, Stack, http_json, new_guest, procfile_stack
 from tests.integration.test_faults import ITALIAN, chess_tables, eventually, play, play_plies, sit_down
 
 pytestmark = pytest.mark.integration
@@ -80,19 +81,39 @@ def assert_each_version_once(table) -> None:
         assert len(plies) == len(set(plies)), plies
 
 
+async def snake_watchers(stack: Stack, open_socket, count: int) -> dict[str, object]:
+    """`count` Snake games of a guest and three hard bots (which outlive the guest's unsteered
+    snake), each watched by its guest's socket: game id -> socket."""
+    watched = {}
+    for _ in range(count):
+        _, token = new_guest(stack)
+        body = json.dumps({"game": "snake", "target_players": 4, "bot_level": "hard"}).encode()
+        status, answer = http_json(stack.http() + "/api/bot-games", "POST", body, token=token)
+        assert status == 201, answer
+        socket = await open_socket(stack.ws(f"/ws/game/{answer['game_id']}/?token={token}"))
+        watched[answer["game_id"]] = socket
+    for socket in watched.values():
+        await socket.wait_for(lambda m: m["type"] == "tick", timeout=10, what="a first tick")
+    return watched
+
+
 async def test_new_games_spread_over_the_workers_and_a_killed_workers_games_resume_elsewhere(cluster, sockets):
     stack = cluster
     ensure_workers(stack, 3)
     tables = await chess_tables(stack, "10+0", count=9)
     for table in tables:
         await sit_down(stack, sockets, table)
-    by_owner = collections.Counter(owners(stack, [t.game_id for t in tables]).values())
+    snakes = await snake_watchers(stack, sockets, 6)
+    games = [t.game_id for t in tables] + list(snakes)
+    by_owner = collections.Counter(owners(stack, games).values())
     print(f"games per worker: {sorted(by_owner.values())}")
-    assert len(by_owner) == 3 and min(by_owner.values()) >= 2, by_owner
+    assert len(by_owner) == 3 and min(by_owner.values()) >= 3, by_owner
     await asyncio.gather(*(play_plies(table, 1, 4) for table in tables))
 
     victim_id, _ = by_owner.most_common(1)[0]
     victims = [t for t in tables if owners(stack, [t.game_id])[t.game_id] == victim_id]
+    snake_victims = [game_id for game_id in snakes if owners(stack, [game_id])[game_id] == victim_id]
+    seen = {game_id: len(snakes[game_id].messages) for game_id in snake_victims}
     worker_process(stack, victim_id).terminate(signal.SIGKILL)
     killed_at = time.monotonic()
     # Moves sent at once, while the dead worker still holds its lease: none may be lost.
@@ -107,6 +128,17 @@ async def test_new_games_spread_over_the_workers_and_a_killed_workers_games_resu
         assert owners(stack, [table.game_id])[table.game_id] != victim_id
         assert_each_version_once(table)
     await asyncio.gather(*(play_plies(table, 6, 7) for table in victims))
+    # The dead worker's Snake boards go on elsewhere from their frozen state: a fresh gameState,
+    # then ticks (or their own end, if the bots finished meanwhile), never "server_restart".
+    for game_id in snake_victims:
+        socket, since = snakes[game_id], seen[game_id]
+        state = await socket.wait_for(lambda m: m["type"] == "gameState", since=since, timeout=10, what="a thawed board")
+        assert state["v"] > RESUME_VERSION_GAP, state
+        await socket.wait_for(
+            lambda m, v=state["v"]: m["v"] > v if "v" in m else False, since=since, timeout=5, what="the board moving"
+        )
+        _, summary = http_json(stack.http() + f"/api/games/{game_id}")
+        assert summary["reason"] != "server_restart", summary
 
 
 async def test_a_stopped_worker_hands_its_games_over_and_nothing_pauses_long(cluster, sockets):
@@ -115,10 +147,13 @@ async def test_a_stopped_worker_hands_its_games_over_and_nothing_pauses_long(clu
     tables = await chess_tables(stack, "10+0", count=6)
     for table in tables:
         await sit_down(stack, sockets, table)
+    snakes = await snake_watchers(stack, sockets, 6)
     await asyncio.gather(*(play_plies(table, 1, 2) for table in tables))
-    by_game = owners(stack, [t.game_id for t in tables])
+    by_game = owners(stack, [t.game_id for t in tables] + list(snakes))
     leaving_id = collections.Counter(by_game.values()).most_common(1)[0][0]
     leaving = [t for t in tables if by_game[t.game_id] == leaving_id]
+    leaving_snakes = [game_id for game_id in snakes if by_game[game_id] == leaving_id]
+    assert leaving and leaving_snakes, by_game
     process = worker_process(stack, leaving_id)
     process.popen.send_signal(signal.SIGTERM)
     sent_at = time.monotonic()
@@ -126,8 +161,18 @@ async def test_a_stopped_worker_hands_its_games_over_and_nothing_pauses_long(clu
     pause = time.monotonic() - sent_at
     print(f"moves sent as the worker got SIGTERM were applied {pause:.2f} s later")
     assert [fate for fate, _ in fates] == ["applied"] * len(leaving), fates
+
+    def ticking_elsewhere(game_id: str) -> bool:
+        return any(m["type"] == "tick" and m["v"] > RESUME_VERSION_GAP for m in snakes[game_id].messages)
+
+    await eventually(lambda: all(map(ticking_elsewhere, leaving_snakes)), timeout=10, what="the boards ticking again")
+    snake_pause = time.monotonic() - sent_at
+    print(f"its Snake boards ticked again on other workers {snake_pause:.2f} s after SIGTERM")
     assert process.popen.wait(10) == 0
-    assert pause < 2.0
+    assert pause < 2.0 and snake_pause < 2.0
+    for game_id in leaving_snakes:
+        _, summary = http_json(stack.http() + f"/api/games/{game_id}")
+        assert summary["reason"] != "server_restart", summary
     for table in leaving:
         _, summary = http_json(stack.http() + f"/api/games/{table.game_id}")
         assert summary["moves"] == ITALIAN[:3]

@@ -24,5 +24,6 @@ KIND = GameKind(
     max_seats=2,
     # Every move is saved before it is broadcast: the game goes on from its moves.
     resumable=True,
+    freezes=False,
     storage="engine.games.chess.storage",
 )
