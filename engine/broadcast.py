@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from engine.cluster.keys import SNAPSHOT_PREFIX, snapshot_key
@@ -38,7 +38,7 @@ MAX_CONCURRENT_REPLIES = 64
 
 
 class RelayPublisher(Protocol):
-    async def publish(self, messages: list[tuple[str, dict]], snapshots: list[tuple[str, dict]]) -> None:
+    async def publish(self, messages: list[tuple[str, dict]], snapshots: Sequence[tuple[str, dict]] = ()) -> None:
         """Publishes each (relay channel, message), in order, to the web processes subscribed to
         the channel, and keeps each (snapshot key, frozen game) for a while where another worker
         finds it. Raises if they could not be handed over; the messages are then lost (and
