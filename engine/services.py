@@ -137,9 +137,10 @@ def games_adopt(
     *, game_ids: Sequence[str] | None = None, worker_id: str = "", frozen: dict[str, dict] | None = None
 ) -> list[dict]:
     """For live games whose engine process is gone (`game_ids`, or every live game when None: a
-    lone engine starting): games of a resumable kind (chess) go on from their saved records, and
-    games in `frozen` (Snake, {game id: {"v": last version, "frozen": board}}) from their board
-    (both returned as engine.start_game messages); the others end as aborted with reason
+    lone engine starting): games of a resumable kind (chess) go on from their saved records (and
+    their turn in progress, if in `frozen`), other games in `frozen` (Snake, {game id: {"v": last
+    version, "frozen": board}}) from their board (both returned as engine.start_game messages);
+    the others end as aborted with reason
     "server_restart" (returned as engine.orphaned messages, so the engine tells their
     still-connected players). Games no longer live get no message.
     From now on only `worker_id` may save them (the rows stay locked until this commits, so a
@@ -158,7 +159,10 @@ def games_adopt(
         for game_id in orphaned
     ]
     for game in live.filter(kind__in=resumable):
-        messages.append({**game_start_message(game=game), **storage_of(game.kind).resume_fields(game)})
+        message = {**game_start_message(game=game), **storage_of(game.kind).resume_fields(game)}
+        if game.id in frozen:
+            message["frozen"] = frozen[game.id]["frozen"]
+        messages.append(message)
     for game in live.filter(pk__in=list(frozen)).exclude(kind__in=resumable):
         snapshot = frozen[game.id]
         messages.append({**game_start_message(game=game), "frozen": snapshot["frozen"], "resume_after_v": snapshot["v"]})

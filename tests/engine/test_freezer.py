@@ -1,7 +1,9 @@
-"""Worker mode: the engine freezes its Snake boards about once a second and all of them as it
-stops, and a board started from a frozen one goes on where it was."""
+"""Worker mode: the engine freezes its games about once a second and all of them as it stops; a
+Snake board thawed in another engine goes on where it was, a chess turn is charged up to its freeze."""
 
 from engine.freezer import FREEZE_SECONDS, Freezer
+from engine.games.chess.session import ChessSession
+from engine.games.effects import Seat
 from engine.games.snake.session import SnakeSession
 from engine.loop import RESUME_VERSION_GAP, GameEngine
 
@@ -61,3 +63,22 @@ def test_a_board_thawed_in_another_engine_goes_on_from_where_it_was_frozen(clock
     clock.now += 0.1
     second.pump()
     assert game.session.state.tick == last["frozen"]["tick"] + 1
+
+
+def test_a_chess_turn_in_progress_is_charged_up_to_its_freeze_and_not_for_the_outage():
+    seats = [Seat(index=0, name="w", bot=None), Seat(index=1, name="b", bot=None)]
+    session = ChessSession(seats=seats, settings={"tc": "5+0"}, seed=1, now=0.0)
+    for name, uci, at in (("w", "e2e4", 1.0), ("b", "e7e5", 2.0), ("w", "g1f3", 3.0)):
+        session.presence(name, True, at)
+        session.apply(name, {"type": "move", "uci": uci, "lag_ms": 0}, at)
+    saved = [[m.uci, m.clock_after["white"], m.clock_after["black"], m.spent_ms] for m in session.game.moves]
+    black_before = session.game.clock.remaining_ms("black", 3.0)
+    frozen = session.freeze(7.5)  # black has thought for 4.5 s; its worker dies a moment later
+    # Adopted a minute later: black has used 4.5 s, not the minute nobody ran the game.
+    thawed = ChessSession(seats=seats, settings={"tc": "5+0"}, seed=1, now=70.0, saved_moves=saved, frozen=frozen)
+    assert thawed.game.clock.remaining_ms("black", 70.0) == black_before - 4500
+    assert thawed.game.clock.remaining_ms("white", 70.0) == session.game.clock.remaining_ms("white", 7.5)
+    # A freeze older than the last saved move is ignored: the move's own clocks stand.
+    stale = {**frozen, "ply": frozen["ply"] - 1}
+    resumed = ChessSession(seats=seats, settings={"tc": "5+0"}, seed=1, now=70.0, saved_moves=saved, frozen=stale)
+    assert resumed.game.clock.remaining_ms("black", 70.0) == black_before
