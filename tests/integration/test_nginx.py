@@ -9,6 +9,7 @@ only read to see where sockets landed, and one of them is killed mid-game.
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import time
 import urllib.error
@@ -16,7 +17,17 @@ import urllib.request
 
 import pytest
 
-from tests.integration.harness import REDIS_TEST_URL, Client, Nginx, http_json, nginx_in_front, procfile_stack
+from tests.integration.harness import (
+    REDIS_TEST_URL,
+    Client,
+    Nginx,
+    Process,
+    http_json,
+    nginx_in_front,
+    procfile,
+    procfile_stack,
+    wait_for_http,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -77,6 +88,21 @@ class Seat:
     async def send(self, message: dict) -> None:
         assert self.client is not None
         await self.client.send(message)
+
+
+async def dropped(seats: list[Seat], timeout: float = 5.0) -> list[Seat]:
+    """The seats whose connection closes within `timeout` (after the first, a moment for others)."""
+    closing = {asyncio.ensure_future(seat.client.socket.wait_closed()): seat for seat in seats}
+    done, _ = await asyncio.wait(closing, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    if done:
+        done, _ = await asyncio.wait(closing, timeout=0.5)
+    for waiting in closing:
+        waiting.cancel()
+    return [closing[waiting] for waiting in done]
+
+
+def running_web(stack, port: int) -> Process | None:
+    return next((p for p in stack.processes if p.name == f"web-{port}" and p.popen.poll() is None), None)
 
 
 def guest(nginx: Nginx) -> tuple[str, str]:
@@ -170,23 +196,21 @@ async def test_players_on_two_web_processes_play_and_survive_the_death_of_one(de
 
     # kill -9 of one Daphne: nginx drops the sockets it carried to it.
     stack.web(stack.ports[0]).terminate(signal.SIGKILL)
-    closed = [asyncio.ensure_future(seat.client.socket.wait_closed()) for seat in (white, black)]
-    done, _ = await asyncio.wait(closed, timeout=5, return_when=asyncio.FIRST_COMPLETED)
-    assert len(done) == 1, "exactly one player's socket went through the killed process"
-    dropped, survivor = (white, black) if closed[0] in done else (black, white)
-    for waiting in closed:
-        waiting.cancel()
+    lost = await dropped([white, black])
+    assert len(lost) == 1, "exactly one player's socket went through the killed process"
+    [dropped_seat] = lost
+    survivor = black if dropped_seat is white else white
 
     # While the dropped player is away, its opponent chats (a versioned event).
     await survivor.send({"type": "chat", "message": "still there?"})
     chat = await survivor.wait_for(lambda m: m["type"] == "chat")
     # It reconnects through nginx (which skips the dead process) with ?v=, and gets what it
     # missed replayed in order, with no fresh gameState.
-    states_before = dropped.states
-    await dropped.reconnect()
-    replayed = await dropped.wait_for(lambda m: m["type"] == "chat")
+    states_before = dropped_seat.states
+    await dropped_seat.reconnect()
+    replayed = await dropped_seat.wait_for(lambda m: m["type"] == "chat")
     assert (replayed["v"], replayed["message"]) == (chat["v"], "still there?")
-    assert dropped.states == states_before
+    assert dropped_seat.states == states_before
     assert await eventually(lambda: game_sockets(stack, stack.ports[1]) == 2, 5, "both sockets on the survivor")
 
     await play(white, black, range(5, len(OPENING) + 1))
@@ -194,6 +218,56 @@ async def test_players_on_two_web_processes_play_and_survive_the_death_of_one(de
     assert summary["status"] == "started" and summary["moves"] == OPENING, summary
     for seat in (white, black):
         await seat.client.close()
+
+
+async def test_a_rolling_restart_of_the_web_processes_keeps_the_game_going(deployment):
+    """A deploy of the web processes behind nginx, one at a time: SIGTERM (Daphne exits, its
+    sockets close), start again on the same port, wait until nginx sends it websockets again
+    (once the failed attempts' fail_timeout has passed), then the next process."""
+    stack, nginx = deployment
+    for port in stack.ports:
+        await restarted(stack, nginx, port)  # an earlier test may have killed one
+    game_id, white, black = await seated_chess_pair(stack, nginx)
+    ply = 1
+    for port in stack.ports:
+        stopped_in = await asyncio.to_thread(running_web(stack, port).terminate)
+        print(f"web process on {port} exited {stopped_in:.2f} s after SIGTERM")
+        for seat in await dropped([white, black], timeout=2):
+            await seat.reconnect()
+        await play(white, black, range(ply, ply + 2))
+        ply += 2
+        await restarted(stack, nginx, port)
+    await play(white, black, range(ply, len(OPENING) + 1))
+    assert white.reconnects + black.reconnects >= 2, "every player's socket moved at least once"
+    _, summary = http_json(nginx.http() + f"/api/games/{game_id}")
+    assert summary["moves"] == OPENING, summary
+    for seat in (white, black):
+        await seat.client.close()
+
+
+async def restarted(stack, nginx: Nginx, port: int, timeout: float = 30) -> None:
+    """Starts the web line on `port` again unless it runs, and waits until nginx hands it a
+    websocket (a probe without a token, closed with 4002 at once)."""
+    if running_web(stack, port) is None:
+        stack.run_line(f"web-{port}", procfile()["web"], port=port)
+        await asyncio.to_thread(wait_for_http, stack.http(port) + "/healthz", accept={200, 503})
+    deadline = time.monotonic() + timeout
+    while True:
+        before = opened_game_sockets(stack, port)
+        probe = await Client.open(nginx.ws("/ws/game/nosuchgame/"))
+        await probe.close_code()
+        if opened_game_sockets(stack, port) > before:
+            return
+        assert time.monotonic() < deadline, f"nginx sent nothing to the web process on {port}"
+        await asyncio.sleep(0.5)
+
+
+def opened_game_sockets(stack, port: int) -> float:
+    """kogame_websockets_opened_total{kind="game"} of the web process on `port`."""
+    with urllib.request.urlopen(stack.http(port) + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    match = re.search(r'^kogame_websockets_opened_total\{kind="game"\} (\S+)$', text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
 
 
 def test_a_client_cannot_dodge_the_guest_limit_with_its_own_x_forwarded_for(deployment):
