@@ -5,7 +5,8 @@ from engine.freezer import FREEZE_SECONDS, Freezer
 from engine.games.chess.session import ChessSession
 from engine.games.effects import Seat
 from engine.games.snake.session import SnakeSession
-from engine.loop import RESUME_VERSION_GAP, GameEngine
+from engine.live_game import RESUME_VERSION_GAP
+from engine.loop import GameEngine
 
 SEATS = [{"name": "Easy bot 1", "bot": "easy"}, {"name": "Easy bot 2", "bot": "easy"}]
 
