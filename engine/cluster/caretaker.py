@@ -35,7 +35,7 @@ from engine.cluster.scripts import ADOPT, ASSIGN, RELEASE
 logger = logging.getLogger("kogame.engine")
 
 # How often the caretaker looks for dead workers and applies claims and releases.
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.1
 # How often it looks for live games that nobody owns.
 UNOWNED_SCAN_SECONDS = 5.0
 # After this long, a dead worker's games that the survivor they hash to has not taken are

@@ -236,3 +236,25 @@ def test_a_game_adopted_in_a_later_round_gets_what_its_dead_owner_was_sent_befor
     caretaker.step()  # now the only survivor: the rest is all its own
     intents = [m["game_id"] for m in submitted if m["type"] == "engine.intent"]
     assert sorted(intents) == ["a", "b"]
+
+
+def test_a_reader_whose_lease_ran_out_leaves_its_inbox_to_the_adopters(client):
+    lease = live_lease(client)
+    client.delete(lease_key(lease.worker_id))
+    client.xadd(inbox_key(lease.worker_id), {"m": orjson.dumps([{"n": 1}])})
+    received: list[dict] = []
+    first = threading.Event()
+
+    def submit(message):
+        received.append(message)
+        first.set()
+        return True
+
+    reader = InboxReader(client, worker_id=lambda: lease.worker_id, submit=submit)
+    reader.start()
+    # Registered again under a new id: that inbox is read, the old one left alone.
+    lease.register()
+    client.xadd(inbox_key(lease.worker_id), {"m": orjson.dumps([{"n": 2}])})
+    assert first.wait(5)
+    reader.stop()
+    assert received == [{"n": 2}]

@@ -98,6 +98,25 @@ async def snake_watchers(stack: Stack, open_socket, count: int) -> dict[str, obj
     return watched
 
 
+async def mixed_games(stack: Stack, open_socket, count: int) -> tuple[list, dict, dict[str, str]]:
+    """`count` chess games (two plies played) and `count` Snake games over three workers: the
+    tables, the Snake sockets by game, and each game's owner."""
+    ensure_workers(stack, 3)
+    tables = await chess_tables(stack, "10+0", count=count)
+    for table in tables:
+        await sit_down(stack, open_socket, table)
+    snakes = await snake_watchers(stack, open_socket, count)
+    await asyncio.gather(*(play_plies(table, 1, 2) for table in tables))
+    return tables, snakes, owners(stack, [t.game_id for t in tables] + list(snakes))
+
+
+def busiest_with_both_kinds(tables: list, snakes: dict, by_game: dict[str, str]) -> str:
+    """The worker with the most games among those that own chess and Snake games both."""
+    chess_owners, snake_owners = {by_game[t.game_id] for t in tables}, {by_game[g] for g in snakes}
+    ranked = [worker_id for worker_id, _ in collections.Counter(by_game.values()).most_common()]
+    return next(worker_id for worker_id in ranked if worker_id in chess_owners and worker_id in snake_owners)
+
+
 async def test_new_games_spread_over_the_workers_and_a_killed_workers_games_resume_elsewhere(cluster, sockets):
     stack = cluster
     ensure_workers(stack, 3)
@@ -144,17 +163,10 @@ async def test_new_games_spread_over_the_workers_and_a_killed_workers_games_resu
 
 async def test_a_stopped_worker_hands_its_games_over_and_nothing_pauses_long(cluster, sockets):
     stack = cluster
-    ensure_workers(stack, 3)
-    tables = await chess_tables(stack, "10+0", count=6)
-    for table in tables:
-        await sit_down(stack, sockets, table)
-    snakes = await snake_watchers(stack, sockets, 6)
-    await asyncio.gather(*(play_plies(table, 1, 2) for table in tables))
-    by_game = owners(stack, [t.game_id for t in tables] + list(snakes))
-    leaving_id = collections.Counter(by_game.values()).most_common(1)[0][0]
+    tables, snakes, by_game = await mixed_games(stack, sockets, 6)
+    leaving_id = busiest_with_both_kinds(tables, snakes, by_game)
     leaving = [t for t in tables if by_game[t.game_id] == leaving_id]
     leaving_snakes = [game_id for game_id in snakes if by_game[game_id] == leaving_id]
-    assert leaving and leaving_snakes, by_game
     process = worker_process(stack, leaving_id)
     process.popen.send_signal(signal.SIGTERM)
     sent_at = time.monotonic()
@@ -182,19 +194,8 @@ async def test_a_stopped_worker_hands_its_games_over_and_nothing_pauses_long(clu
 
 async def test_a_worker_that_stalls_past_its_lease_says_nothing_more_about_its_games(cluster, sockets):
     stack = cluster
-    ensure_workers(stack, 3)
-    tables = await chess_tables(stack, "10+0", count=6)
-    for table in tables:
-        await sit_down(stack, sockets, table)
-    snakes = await snake_watchers(stack, sockets, 6)
-    await asyncio.gather(*(play_plies(table, 1, 2) for table in tables))
-    by_game = owners(stack, [t.game_id for t in tables] + list(snakes))
-    # A worker with chess and Snake games both.
-    stalled_id = next(
-        worker_id
-        for worker_id, _ in collections.Counter(by_game.values()).most_common()
-        if {by_game[t.game_id] for t in tables} >= {worker_id} and {by_game[g] for g in snakes} >= {worker_id}
-    )
+    tables, snakes, by_game = await mixed_games(stack, sockets, 6)
+    stalled_id = busiest_with_both_kinds(tables, snakes, by_game)
     stalled = [t for t in tables if by_game[t.game_id] == stalled_id]
     stalled_snakes = [game_id for game_id in snakes if by_game[game_id] == stalled_id]
     listener = redis.Redis.from_url(stack.env["REDIS_URL"]).pubsub()
