@@ -17,12 +17,12 @@ After --before seconds of play, the worker owning the most games (owners read fr
 for --after seconds, then every player stops and waits for its last move's fate. Figures:
 - per game of the victim, the time from the signal to the first move acknowledged by its new
   owner (an event whose `v` carries the adopter's version jump, 1,000,000 and up): median and
-  max, and for a kill the same counted from the lease's expiry;
+  max, and for a kill the same counted from the lease's expiry (a game that was in its --think
+  pause at the handover adds up to that pause);
 - the longest acknowledgement of any move of the other games over the same time (they should
   not notice);
 - acknowledged moves lost: acknowledged moves that GET /api/games/<id> does not hold at their
   ply; extra moves: saved moves nobody acknowledged (a move applied twice would be one);
-- (a victim game that was between moves, in its --think pause, adds up to that pause);
 - moves never acknowledged within --lease-ms + 15 s: the mover then reads the saved moves and
   sends the move again if it is not there (taken by the dead worker before it was applied);
 - duplicate events: a `v`, or a move's ply, that a socket received twice;
