@@ -15,12 +15,15 @@ process, a throwaway PostgreSQL database, the Redis database of --redis-url FLUS
    received in it, latency = the opponent's receipt of the move event minus the moment the
    mover sent it (both clocks are this one process's perf_counter). The move travels client ->
    Daphne -> Redis -> worker -> engine (applied, saved to PostgreSQL, then broadcast) -> Redis
-   -> Daphne -> client.
+   -> Daphne -> client. Its two halves, at the median: from the send to the engine's event (its
+   `ts`, the engine's wall clock: applied) and from there to the receipt (saved, broadcast,
+   relayed).
    Also counted: games aborted (a first move not made in time: seating too slow), games ended
    otherwise (mate, draw), and moves an opponent received that GET /api/games/<id> does not
    hold after the window ("unsaved": the engine broadcasts a move only once it is saved, so
    this must be 0; "unchecked": games whose saved moves could not be read), and players whose
-   queue or game handshake failed ("failed").
+   queue or game handshake failed ("failed"). CPU over the window (/proc utime + stime), as a
+   share of one core: the web process, the workers together, and this client.
 2. Flag delay: --flag-games games at 0.25+0 where, after the second ply, white never moves.
    For each, the delay between white's clock reaching zero and the gameEnd broadcast, on the
    server's own clock: gameEnd.ts - (move2.ts + white's remaining time in move2's clock), and
@@ -43,6 +46,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import random
 import statistics
 import time
@@ -51,6 +55,7 @@ from dataclasses import dataclass, field
 import chess
 
 from bench.chess_seating import ONE_ADDRESS_FOR_ALL_BOTS, SeatedGame, load_average, seat_games, start_workers
+from bench.end_to_end import cpu_seconds, process_tree, python_pid
 from tests.integration.harness import Client, Stack, http_json, procfile_stack
 
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/3"
@@ -82,8 +87,9 @@ class MovingPair:
     think: float
     rng: random.Random
     window: Window
-    sent_at: dict[int, float] = field(default_factory=dict)
-    latencies: list[tuple[float, float]] = field(default_factory=list)  # (receipt time, latency ms)
+    sent_at: dict[int, tuple[float, float]] = field(default_factory=dict)  # ply -> (perf_counter, wall ms)
+    # (receipt time, latency ms, ms from the send to the engine's event ts, ms from ts to the receipt)
+    latencies: list[tuple[float, float, float, float]] = field(default_factory=list)
     received: dict[int, str] = field(default_factory=dict)  # ply -> uci, as the opponent saw it
     end_status: str | None = None
 
@@ -100,7 +106,7 @@ class MovingPair:
 
     async def _move(self, socket: Client, board: chess.Board, ply: int) -> None:
         move = self.rng.choice(list(board.legal_moves))
-        self.sent_at[ply] = time.perf_counter()
+        self.sent_at[ply] = (time.perf_counter(), time.time() * 1000)
         await socket.send({"type": "move", "uci": move.uci()})
 
     async def _read(self, socket: Client, colour: str) -> None:
@@ -114,11 +120,14 @@ class MovingPair:
                 return
             if message["type"] != "move" or message["player"] == colour:
                 continue
-            received = time.perf_counter()
+            received, received_ms = time.perf_counter(), time.time() * 1000
             self.received[message["ply"]] = message["uci"]
             sent = self.sent_at.pop(message["ply"], None)
             if sent is not None:
-                self.latencies.append((received, (received - sent) * 1000))
+                sent_perf, sent_ms = sent
+                self.latencies.append(
+                    (received, (received - sent_perf) * 1000, message["ts"] - sent_ms, received_ms - message["ts"])
+                )
             board = chess.Board(message["fen"])
             if board.is_game_over(claim_draw=False):
                 continue
@@ -155,6 +164,25 @@ async def unsaved_moves(stack: Stack, pairs: list[MovingPair]) -> tuple[int, int
     return sum(count or 0 for count in counts), sum(count is None for count in counts)
 
 
+class WindowCpu:
+    """CPU time of the web process, of the workers together and of this client (its sockets),
+    from now until shares() is called, as shares of one core."""
+
+    def __init__(self, stack: Stack) -> None:
+        workers = [python_pid(p.popen.pid) for p in stack.processes if p.name == "worker" and p.popen.poll() is None]
+        self.trees = {
+            "web": process_tree(python_pid(stack.web(stack.ports[0]).popen.pid)),
+            "workers": [pid for worker in workers for pid in process_tree(worker)],
+            "client": [os.getpid()],
+        }
+        self.started = time.monotonic()
+        self.before = {name: cpu_seconds(pids) for name, pids in self.trees.items()}
+
+    def shares(self) -> dict[str, float]:
+        wall = time.monotonic() - self.started
+        return {name: (cpu_seconds(pids) - self.before[name]) / wall for name, pids in self.trees.items()}
+
+
 async def measure_moves(stack: Stack, games: int, tc: str, think: float, window_s: float, seed: int) -> dict:
     load_before = load_average()
     rng = random.Random(seed)
@@ -171,9 +199,14 @@ async def measure_moves(stack: Stack, games: int, tc: str, think: float, window_
     window.end = window.start + window_s
     await asyncio.sleep(WARMUP_SECONDS)
     load_start = load_average()
-    await asyncio.gather(*seating.tasks, return_exceptions=True)
+    cpu = WindowCpu(stack)
+    await asyncio.sleep(window_s)
+    cpu_shares = cpu.shares()
     load_end = load_average()
-    in_window = [latency for pair in pairs for at, latency in pair.latencies if window.start <= at < window.end]
+    await asyncio.gather(*seating.tasks, return_exceptions=True)
+    in_window = [latency for pair in pairs for at, latency, _, _ in pair.latencies if window.start <= at < window.end]
+    to_engine = [ms for pair in pairs for at, _, ms, _ in pair.latencies if window.start <= at < window.end]
+    from_engine = [ms for pair in pairs for at, _, _, ms in pair.latencies if window.start <= at < window.end]
     unsaved, unchecked = await unsaved_moves(stack, pairs)
     for game in seating.games:
         await game.white.close()
@@ -187,11 +220,14 @@ async def measure_moves(stack: Stack, games: int, tc: str, think: float, window_
         "p50": percentile(in_window, 0.50),
         "p99": percentile(in_window, 0.99),
         "max": max(in_window, default=math.nan),
+        "to_engine_p50": percentile(to_engine, 0.50),
+        "from_engine_p50": percentile(from_engine, 0.50),
         "aborted": sum(pair.end_status == "aborted" for pair in pairs),
         "ended": sum(pair.end_status not in (None, "aborted") for pair in pairs),
         "unsaved": unsaved,
         "unchecked": unchecked,
         "load": (load_before, load_start, load_end),
+        "cpu": cpu_shares,
     }
 
 
@@ -231,16 +267,20 @@ def print_header(args: argparse.Namespace) -> None:
     )
     print(
         f"{'games':>6} {'seated s':>8} {'moves':>7} {'moves/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-        f" {'aborted':>7} {'ended':>6} {'unsaved':>7} {'unchecked':>9} {'failed':>6}  load avg (before; window start; end)"
+        f" {'p50 to / from engine':>20} {'aborted':>7} {'ended':>6} {'unsaved':>7} {'unchecked':>9} {'failed':>6}"
+        f" {'CPU web / workers / client':>26}"
+        "  load avg (before; window start; end)"
     )
 
 
 def print_row(row: dict) -> None:
     load = "; ".join(f"{value:.2f}" for value in row["load"])
+    cpu = " / ".join(f"{share:.0%}" for share in row["cpu"].values())
     print(
         f"{row['games']:>6} {row['seating_s']:>8.1f} {row['moves']:>7} {row['moves_per_s']:>8.1f} {row['p50']:>8.2f}"
-        f" {row['p99']:>8.2f} {row['max']:>8.2f} {row['aborted']:>7} {row['ended']:>6} {row['unsaved']:>7}"
-        f" {row['unchecked']:>9} {row['failed']:>6}  {load}",
+        f" {row['p99']:>8.2f} {row['max']:>8.2f}"
+        f" {row['to_engine_p50']:>9.1f} / {row['from_engine_p50']:<8.1f} {row['aborted']:>7} {row['ended']:>6}"
+        f" {row['unsaved']:>7} {row['unchecked']:>9} {row['failed']:>6} {cpu:>26}  {load}",
         flush=True,
     )
 
