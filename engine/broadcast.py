@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
+from engine.cluster.keys import SNAPSHOT_PREFIX, snapshot_key
 from engine.outbox import Send
 from engine.wire import relay_channel, reply_route
 
@@ -37,9 +38,10 @@ MAX_CONCURRENT_REPLIES = 64
 
 
 class RelayPublisher(Protocol):
-    async def publish(self, messages: list[tuple[str, dict]]) -> None:
+    async def publish(self, messages: list[tuple[str, dict]], snapshots: Sequence[tuple[str, dict]] = ()) -> None:
         """Publishes each (relay channel, message), in order, to the web processes subscribed to
-        the channel. Raises if they could not be handed over; the messages are then lost (and
+        the channel, and keeps each (snapshot key, frozen game) for a while where another worker
+        finds it. Raises if they could not be handed over; the messages are then lost (and
         counted)."""
 
 
@@ -149,6 +151,8 @@ class EngineBroadcaster:
         for target, name, message in sends:
             if target == "game":
                 relayed.append((relay_channel(name), message))
+            elif target == "snapshot":
+                relayed.append((snapshot_key(name), message))
             elif (route := reply_route(name)) is not None:
                 channel, socket_id = route
                 relayed.append((channel, {**message, "socket": socket_id}))
@@ -178,9 +182,10 @@ class EngineBroadcaster:
         return merged
 
     async def _publish_round(self, batch: list[tuple[str, dict]]) -> None:
-        messages = self._merge(batch)
+        snapshots = [(key, frozen) for key, frozen in batch if key.startswith(SNAPSHOT_PREFIX)]
+        messages = self._merge([item for item in batch if not item[0].startswith(SNAPSHOT_PREFIX)])
         try:
-            await self.relay.publish(messages)
+            await self.relay.publish(messages, snapshots)
             self.published += len(messages)
         except Exception as error:
             # Lost, not retried: each socket finds the gap in `v` (or the next head) and resyncs;

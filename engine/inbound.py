@@ -1,10 +1,11 @@
-"""What each message from the web processes does to the engine's games: intents, bot moves,
-presence, syncs and orphans. Runs on the engine thread, called by GameEngine.handle; the
-engine starts games and confirms saves itself.
+"""What each message from the web processes and the engine's own threads does to the engine's
+games: intents, bot moves, presence, syncs, orphans, confirmed saves and adopted games. Runs on
+the engine thread, called by GameEngine.handle; the engine starts games itself.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -17,6 +18,8 @@ from engine.wire import error_message, spectator_chat_message, sync_message
 
 if TYPE_CHECKING:
     from engine.loop import GameEngine
+
+logger = logging.getLogger("kogame.engine")
 
 
 class Inbound:
@@ -109,6 +112,28 @@ class Inbound:
                 continue
             self.engine.play(game, now, f"presence of {name}", partial(game.session.presence, name, connected, now))
 
+    def _persisted(self, message: dict) -> None:
+        """The store saved (or failed to save) the record of event `v`: what it held back leaves."""
+        engine, game = self.engine, self._game_of(message)
+        if game is None:
+            return
+        now = engine.clock()
+        engine.publish_released(game, game.confirm(message["v"], now))
+        if not message["saved"] and game.ended_at is None:
+            logger.error(
+                "game %s: the store could not save event %d; ending the game",
+                game.game_id,
+                message["v"],
+                extra={"game_id": game.game_id},
+            )
+            engine.abort(game, now)
+
+    def _adopted(self, message: dict) -> None:
+        """The caretaker has started the games it adopted: what waited for them goes in now."""
+        if self.engine.hold is not None:
+            for held in self.engine.hold.release(list(message["game_ids"])):
+                self.engine.handle(held)
+
     def _orphaned(self, message: dict) -> None:
         game_id = str(message["game_id"])
         outcome = Outcome(status=message["status"], reason=message["reason"], winner=None)
@@ -135,4 +160,6 @@ class Inbound:
         "engine.presence": _presence,
         "engine.presence_report": _presence_report,
         "engine.orphaned": _orphaned,
+        "engine.persisted": _persisted,
+        "engine.adopted": _adopted,
     }

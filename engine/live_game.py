@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from engine.games.effects import GameSession, Outcome
+from engine.games.effects import GameSession, Outcome, seats_from_message
 from engine.wire import encode_json, game_state_message, result_of
 
 # Per-game queue of intents waiting for the next tick. When full the OLDEST intent is dropped:
@@ -28,6 +29,9 @@ RETAIN_ENDED_SECONDS = 120.0
 # and repeats it while quiet: a socket that lost an event sees the gap and resyncs.
 HEAD_AFTER_QUIET_SECONDS = 0.5
 HEAD_REPEAT_SECONDS = 5.0
+# How far the versions of a game that moved to another engine process jump past its last known
+# version: the previous process may have sent events after it.
+RESUME_VERSION_GAP = 1_000_000
 
 
 @dataclass
@@ -49,6 +53,20 @@ class LiveGame:
     last_event_at: float = 0.0
     head_sent_v: int = 0
     head_sent_at: float = 0.0
+
+    @classmethod
+    def started(cls, message: dict, factory: Callable[..., GameSession], now: float) -> LiveGame:
+        """A game from its engine.start_game message: new, or going on from its saved moves
+        (`saved_moves`) and what its previous engine froze (`frozen`), its versions then jumping
+        well clear of what that engine may have sent (clients see a gap and get a fresh gameState)."""
+        resume = {key: message[key] for key in ("saved_moves", "frozen") if message.get(key)}
+        seats = seats_from_message(list(message["seats"]))
+        session = factory(seats=seats, settings=dict(message["settings"]), seed=int(message["seed"]), now=now, **resume)
+        mode = message.get("mode", "match")
+        game = cls(game_id=str(message["game_id"]), session=session, mode=mode, deadline=now + session.period)
+        if message.get("resume_after_v"):
+            game.v = message["resume_after_v"] + RESUME_VERSION_GAP
+        return game
 
     def add_event(self, event: dict, *, durable: bool, now: float) -> list[tuple[int, str]]:
         """Numbers and encodes `event`; returns the events released by it (none while held)."""

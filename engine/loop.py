@@ -21,9 +21,11 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from engine.bot_turns import BotRunner, ask_bot
 from engine.cluster.adoption_hold import AdoptionHold
 from engine.deadlines import Deadlines
 from engine.engine_stats import EngineStats
+from engine.freezer import Freezer
 from engine.games import KINDS
 from engine.games.effects import (
     BotTurn,
@@ -35,7 +37,6 @@ from engine.games.effects import (
     NewGame,
     Outcome,
     Record,
-    seats_from_message,
 )
 from engine.ids import new_game_id
 from engine.inbound import Inbound
@@ -51,8 +52,6 @@ logger = logging.getLogger("kogame.engine")
 INBOX_LIMIT = 100_000
 # Longest the loop sleeps without looking at the inbox.
 IDLE_WAIT_SECONDS = 0.25
-# How far the versions of a game resumed after a restart jump past its last saved version.
-RESUME_VERSION_GAP = 1_000_000
 # Presence expiry, orphan announcements, the heartbeat and the late-tick log run this often.
 HOUSEKEEPING_SECONDS = 1.0
 # On stop, how long the engine keeps handling what is already in its inbox and waiting for its
@@ -92,15 +91,6 @@ class ResultStore(Protocol):
         """Saves `record` (of the event numbered `v`) durably, then calls on_done(saved) from any thread."""
 
 
-class BotRunner(Protocol):
-    def request(self, *, game_id: str, seat: str, level: str, fen: str, ply: int, remaining_ms: int, increment_ms: int) -> None:
-        """Has a bot choose a move off the engine thread; its answer comes back as an
-        engine.bot_move message. Never blocks."""
-
-    def stats(self) -> dict[str, int]:
-        """Moves requested, answered, dropped and failed so far."""
-
-
 class HeartbeatSink(Protocol):
     def beat(self, stats: dict) -> None:
         """Takes the engine's figures without blocking (a HeartbeatPublisher writes them)."""
@@ -133,8 +123,10 @@ class GameEngine(threading.Thread):
         self.clock = clock
         self.bots = bots
         self.ownership = ownership
-        # Worker mode: messages for games being adopted wait for their start (engine/cluster).
+        # Worker mode: messages for games being adopted wait for their start (engine/cluster),
+        # and Snake boards are frozen into Redis for the worker that adopts them next.
         self.hold: AdoptionHold | None = None
+        self.freezer: Freezer | None = None
         self.session_factories = session_factories or {name: kind.session for name, kind in KINDS.items()}
         self.games: dict[str, LiveGame] = {}
         self.orphans = Orphans()
@@ -184,6 +176,10 @@ class GameEngine(threading.Thread):
                 self.handle(message)
             self.pump()
         self.drain()
+        if self.freezer is not None:
+            # For the workers that adopt these games next: the boards exactly as they stopped.
+            self.freezer.freeze_all(self.games.values(), self.clock())
+            self.flush()
         logger.info("engine stopped")
 
     def drain(self, timeout: float = DRAIN_SECONDS) -> None:
@@ -238,11 +234,15 @@ class GameEngine(threading.Thread):
                     self.presence.forget_game(game_id)
                     if self.ownership is not None:
                         self.ownership.release(game_id)
+                    if self.freezer is not None:
+                        self.freezer.forget(game_id)
                 else:
                     self._announce_head(game, now)
                     self._schedule(game, min(evict_at, game.next_head_at()))
                 continue
             self._tick(game, now)
+            if self.freezer is not None:
+                self.freezer.after_tick(game, now)
             self._announce_head(game, now)
             period = game.session.period
             missed = self.stats.record_lateness(now - deadline, period)
@@ -280,9 +280,9 @@ class GameEngine(threading.Thread):
     def _fail(self, game: LiveGame, now: float, during: str) -> None:
         # One game's bug must not stop the others: end it with a reason players can read.
         logger.exception("game %s failed during %s; ending it", game.game_id, during, extra={"game_id": game.game_id})
-        self._abort(game, now)
+        self.abort(game, now)
 
-    def _abort(self, game: LiveGame, now: float) -> None:
+    def abort(self, game: LiveGame, now: float) -> None:
         self.stats.failed_games += 1
         try:
             outcome = game.session.abort("engine_error", now)
@@ -294,7 +294,7 @@ class GameEngine(threading.Thread):
 
     def emit(self, game: LiveGame, effect: Effect) -> None:
         if isinstance(effect, BotTurn):
-            self._ask_bot(game, effect)
+            ask_bot(self.bots, game.game_id, effect)
             return
         event, record = effect.body, effect.record
         if effect.new_game is not None:
@@ -305,26 +305,9 @@ class GameEngine(threading.Thread):
         self.stats.events += 1
         if record is not None:
             self.store.persist(game.game_id, record, game.v, self._confirmation(game.game_id, game.v))
-        self._publish(game, released)
+        self.publish_released(game, released)
 
-    def _ask_bot(self, game: LiveGame, turn: BotTurn) -> None:
-        if self.bots is None:
-            logger.error("game %s has a bot to move and this engine runs no bots", game.game_id, extra={"game_id": game.game_id})
-            return
-        try:
-            self.bots.request(
-                game_id=game.game_id,
-                seat=turn.seat,
-                level=turn.level,
-                fen=turn.fen,
-                ply=turn.ply,
-                remaining_ms=turn.remaining_ms,
-                increment_ms=turn.increment_ms,
-            )
-        except Exception:
-            logger.exception("game %s: could not ask bot %s to move", game.game_id, turn.seat, extra={"game_id": game.game_id})
-
-    def _publish(self, game: LiveGame, released: list[tuple[int, str]]) -> None:
+    def publish_released(self, game: LiveGame, released: list[tuple[int, str]]) -> None:
         for v, text in released:
             self.outbox.event(game.game_id, v, text)
         if released and game.ended_at is not None and game.next_head_at() < game.deadline:
@@ -342,21 +325,6 @@ class GameEngine(threading.Thread):
             self._inbox.put({"type": "engine.persisted", "game_id": game_id, "v": v, "saved": saved})
 
         return confirm
-
-    def _persisted(self, message: dict) -> None:
-        game = self.games.get(message["game_id"])
-        if game is None:
-            return
-        now = self.clock()
-        self._publish(game, game.confirm(message["v"], now))
-        if not message["saved"] and game.ended_at is None:
-            logger.error(
-                "game %s: the store could not save event %d; ending the game",
-                game.game_id,
-                message["v"],
-                extra={"game_id": game.game_id},
-            )
-            self._abort(game, now)
 
     def _spawn(self, new: NewGame) -> str:
         game_id = new_game_id()
@@ -397,13 +365,8 @@ class GameEngine(threading.Thread):
         try:
             if kind == "engine.start_game":
                 self.start_game(message)
-            elif kind == "engine.persisted":
-                self._persisted(message)
             elif kind == "engine.resign" and isinstance(message.get("done"), threading.Event):
                 self._resign(message["done"])
-            elif kind == "engine.adopted" and self.hold is not None:
-                for held in self.hold.release(list(message["game_ids"])):
-                    self.handle(held)
             elif not self.inbound.handle(message):
                 logger.warning("engine ignored a message of type %r", kind)
         except Exception:
@@ -423,19 +386,10 @@ class GameEngine(threading.Thread):
         game_id = str(message["game_id"])
         if game_id in self.games:
             return
-        factory = self.session_factories[message["kind"]]
-        resume = {"saved_moves": message["saved_moves"]} if message.get("saved_moves") else {}
-        now = self.clock()
-        seats = seats_from_message(list(message["seats"]))
-        session = factory(seats=seats, settings=dict(message["settings"]), seed=int(message["seed"]), now=now, **resume)
-        game = LiveGame(game_id=game_id, session=session, mode=message.get("mode", "match"), deadline=now + session.period)
-        if message.get("resume_after_v"):
-            # Events of the previous engine process went up to an unknown version past the last
-            # saved one: jump well clear of it. Clients see the jump as a gap and get a fresh gameState.
-            game.v = message["resume_after_v"] + RESUME_VERSION_GAP
+        game = LiveGame.started(message, self.session_factories[message["kind"]], self.clock())
         self.games[game_id] = game
         self._schedule(game, game.deadline)
-        logger.info("game %s (%s) started with %d seat(s)", game_id, session.kind, len(seats), extra={"game_id": game_id})
+        logger.info("game %s (%s) started", game_id, game.session.kind, extra={"game_id": game_id})
 
     def play(self, game: LiveGame, now: float, during: str, step: Callable[[], list[Effect]]) -> None:
         """Runs one step of a game's session, emits its effects, and ends the game if the step

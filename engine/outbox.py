@@ -7,7 +7,8 @@ import time
 from engine.wire import events_message
 
 # ("game", game_id, message): relayed to every web process's sockets of the game;
-# ("channel", reply_channel, message): to one socket, over the channel layer.
+# ("channel", reply_channel, message): to one socket, over the channel layer;
+# ("snapshot", game_id, {"v": ..., "frozen": ...}): a frozen game, kept in Redis (engine/freezer.py).
 Send = tuple[str, str, dict]
 
 
@@ -16,9 +17,10 @@ class Outbox:
         self._events: dict[str, list] = {}
         self._heads: dict[str, int] = {}
         self._others: list[Send] = []
+        self._snapshots: dict[str, dict] = {}
 
     def __bool__(self) -> bool:
-        return bool(self._events or self._heads or self._others)
+        return bool(self._events or self._heads or self._others or self._snapshots)
 
     def event(self, game_id: str, v: int, text: str) -> None:
         self._events.setdefault(game_id, []).append([v, text])
@@ -29,6 +31,9 @@ class Outbox:
     def to_game(self, game_id: str, message: dict) -> None:
         """A message for the game's sockets that is not one of its events (spectators' chat)."""
         self._others.append(("game", game_id, message))
+
+    def snapshot(self, game_id: str, v: int, frozen: dict) -> None:
+        self._snapshots[game_id] = {"v": v, "frozen": frozen}
 
     def reply(self, channel: str | None, message: dict) -> None:
         if channel:
@@ -43,5 +48,6 @@ class Outbox:
             for game_id in dict.fromkeys([*self._events, *self._heads])
         ]
         sends += self._others
-        self._events, self._heads, self._others = {}, {}, []
+        sends += [("snapshot", game_id, snapshot) for game_id, snapshot in self._snapshots.items()]
+        self._events, self._heads, self._others, self._snapshots = {}, {}, [], {}
         return sends

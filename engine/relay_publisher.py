@@ -13,8 +13,9 @@ still had to say reaches a socket.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+import orjson
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -23,6 +24,8 @@ from engine.cluster.keys import lease_key
 from engine.cluster.scripts import FENCED_PUBLISH
 from engine.wire import relay_payload
 
+# Frozen games outlive the worker that froze them this long (it renews them every second).
+SNAPSHOT_TTL_MS = 60_000
 # A round that waits longer on Redis than this is lost (counted) rather than held: sockets heal
 # by resyncing, and the rounds behind it merge meanwhile.
 PUBLISH_TIMEOUT_SECONDS = 2.0
@@ -45,9 +48,11 @@ class RedisRelayPublisher:
         self.worker_id = worker_id
         self._fenced_publish = self.client.register_script(FENCED_PUBLISH)
 
-    async def publish(self, messages: list[tuple[str, dict]]) -> None:
+    async def publish(self, messages: list[tuple[str, dict]], snapshots: Sequence[tuple[str, dict]] = ()) -> None:
         if self.worker_id is not None:
-            args = [part for channel, message in messages for part in (channel, relay_payload(message))]
+            args: list = [len(messages), SNAPSHOT_TTL_MS]
+            args += [part for channel, message in messages for part in (channel, relay_payload(message))]
+            args += [part for key, snapshot in snapshots for part in (key, orjson.dumps(snapshot))]
             if await self._fenced_publish(keys=[lease_key(self.worker_id())], args=args) == -1:
                 raise FencedOut(f"the lease of worker {self.worker_id()} has run out")
             return

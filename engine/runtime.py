@@ -25,6 +25,7 @@ from engine.cluster.channel_router import ChannelRouter
 from engine.cluster.directory import WorkerDirectory
 from engine.cluster.inbox_reader import InboxReader
 from engine.cluster.lease import WorkerLease
+from engine.freezer import Freezer
 from engine.games.chess.bot_runner import ChessBotRunner
 from engine.heartbeat import HeartbeatPublisher, HeartbeatSink, MemoryHeartbeat
 from engine.loop import GameEngine
@@ -162,6 +163,7 @@ def _start_worker_threads(engine: GameEngine, store: DatabaseResultStore) -> Non
     )
     engine.ownership = _caretaker
     engine.hold = _caretaker.hold
+    engine.freezer = Freezer(engine.outbox)
     lease.on_lost = _caretaker.lease_lost
     _inbox = InboxReader(lease.client, worker_id=lambda: lease.worker_id, submit=engine.submit)
     _caretaker.start()

@@ -133,27 +133,39 @@ def game_record_end(
 
 
 @transaction.atomic
-def games_adopt(*, game_ids: Sequence[str] | None = None, worker_id: str = "") -> list[dict]:
+def games_adopt(
+    *, game_ids: Sequence[str] | None = None, worker_id: str = "", frozen: dict[str, dict] | None = None
+) -> list[dict]:
     """For live games whose engine process is gone (`game_ids`, or every live game when None: a
-    lone engine starting): games of a resumable kind (chess) go on from their saved records
-    (returned as engine.start_game messages); the others (Snake), whose boards lived only in that
-    process, end as aborted with reason "server_restart" (returned as engine.orphaned messages,
-    so the engine tells their still-connected players). Games no longer live get no message.
+    lone engine starting): games of a resumable kind (chess) go on from their saved records (and
+    their turn in progress, if in `frozen`), other games in `frozen` (Snake, {game id: {"v": last
+    version, "frozen": board}}) from their board (both returned as engine.start_game messages);
+    the others end as aborted with reason
+    "server_restart" (returned as engine.orphaned messages, so the engine tells their
+    still-connected players). Games no longer live get no message.
     From now on only `worker_id` may save them (the rows stay locked until this commits, so a
     save of the worker that lost them lands before and is read here, or is refused after)."""
     live = Game.objects.select_for_update().filter(status=Game.Status.STARTED)
     if game_ids is not None:
         live = live.filter(pk__in=list(game_ids))
     live.update(worker=worker_id)
+    frozen = frozen or {}
     resumable = [name for name, kind in KINDS.items() if kind.resumable]
-    orphaned = list(live.exclude(kind__in=resumable).values_list("id", flat=True))
-    live.exclude(kind__in=resumable).update(status=Game.Status.ABORTED, reason="server_restart", ended_at=timezone.now())
+    lost = live.exclude(kind__in=resumable).exclude(pk__in=list(frozen))
+    orphaned = list(lost.values_list("id", flat=True))
+    lost.update(status=Game.Status.ABORTED, reason="server_restart", ended_at=timezone.now())
     messages = [
         {"type": "engine.orphaned", "game_id": game_id, "status": Game.Status.ABORTED.value, "reason": "server_restart"}
         for game_id in orphaned
     ]
     for game in live.filter(kind__in=resumable):
-        messages.append({**game_start_message(game=game), **storage_of(game.kind).resume_fields(game)})
+        message = {**game_start_message(game=game), **storage_of(game.kind).resume_fields(game)}
+        if game.id in frozen:
+            message["frozen"] = frozen[game.id]["frozen"]
+        messages.append(message)
+    for game in live.filter(pk__in=list(frozen)).exclude(kind__in=resumable):
+        snapshot = frozen[game.id]
+        messages.append({**game_start_message(game=game), "frozen": snapshot["frozen"], "resume_after_v": snapshot["v"]})
     return messages
 
 

@@ -68,12 +68,13 @@ class DatabaseResultStore:
             logger.exception("could not save a %s of game %s", type(record).__name__, game_id, extra={"game_id": game_id})
             return False
 
-    def adopt_games(self, game_ids: list[str] | None = None) -> list[dict]:
+    def adopt_games(self, game_ids: list[str] | None = None, frozen: dict[str, dict] | None = None) -> list[dict]:
         """Start (or end) messages for live games whose engine process is gone: `game_ids`, or
         every live game (see the service). Runs on the store's thread, after the saves queued
         before it."""
         worker_id = self.worker_id() or ""
-        return self._executor.submit(self._run, services.games_adopt, game_ids=game_ids, worker_id=worker_id).result()
+        adopt = services.games_adopt
+        return self._executor.submit(self._run, adopt, game_ids=game_ids, worker_id=worker_id, frozen=frozen).result()
 
     @staticmethod
     def _run(function, **kwargs):

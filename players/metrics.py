@@ -54,7 +54,7 @@ class WebCollector(Collector):
     def _engine_link(self) -> Iterator[Metric]:
         figures = engine_link().figures()
         for figure, documentation in ENGINE_LINK_COUNTERS:
-            yield CounterMetricFamily(f"kogame_engine_link_{figure}", documentation, value=figures[figure])
+            yield CounterMetricFamily(f"kogame_to_engine_{figure}", documentation, value=figures[figure])
 
     def _sockets(self) -> Iterator[Metric]:
         figures = self.sockets.figures()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
+from collections.abc import Sequence
 
 from django.conf import settings
 
@@ -85,8 +86,9 @@ class GameRelay:
             self.subscriber = RelaySubscriber(settings.REDIS_URL, self)
         return self.subscriber
 
-    async def publish(self, messages: list[tuple[str, dict]]) -> None:
-        """Embedded mode: the engine's relay messages, straight from its broadcaster."""
+    async def publish(self, messages: list[tuple[str, dict]], snapshots: Sequence[tuple[str, dict]] = ()) -> None:
+        """Embedded mode: the engine's relay messages, straight from its broadcaster (a lone
+        engine freezes no games: nobody would thaw them)."""
         for channel, message in messages:
             self.deliver(channel, message)
 

@@ -2,9 +2,10 @@
 
 - Claims the games this engine starts itself (a rematch) and releases the games it has evicted;
   the engine hands these over without waiting (`claim`, `release`).
-- Adopts the games of workers whose lease ran out: each survivor takes its share (a Lua step per
-  game makes each game move exactly once), loads them from the database (chess resumes from its
-  saved moves; a Snake board, which lived only in the dead worker, ends as "server_restart"),
+- Adopts the games of workers whose lease ran out: each survivor takes the games that hash to it
+  (a Lua step per game makes each game move exactly once), loads them from the database (chess resumes from its
+  saved moves; a Snake board goes on from the snapshot its last owner kept in Redis, or ends as
+  "server_restart" if there is none),
   and hands the start messages to its engine, then what the dead worker's inbox holds for those
   games (sent while it was dying, or by web processes that have not noticed yet), in order.
 - Now and then adopts live games that nobody owns (a web process that died between creating a
@@ -16,26 +17,30 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 
+import orjson
 import redis
 
 from engine.cluster.adoption_hold import AdoptionHold
 from engine.cluster.dead_inboxes import DEAD_INBOX_SECONDS, DeadInboxes
-from engine.cluster.keys import WORKERS, inbox_key, lease_key, owned_key, owner_key, text
+from engine.cluster.keys import WORKERS, inbox_key, lease_key, owned_key, owner_key, snapshot_key, text
 from engine.cluster.lease import WorkerLease
 from engine.cluster.scripts import ADOPT, ASSIGN, RELEASE
 
 logger = logging.getLogger("kogame.engine")
 
 # How often the caretaker looks for dead workers and applies claims and releases.
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.1
 # How often it looks for live games that nobody owns.
 UNOWNED_SCAN_SECONDS = 5.0
+# After this long, a dead worker's games that the survivor they hash to has not taken are
+# anyone's.
+TAKE_ANY_AFTER_SECONDS = 2.0
 # How long the engine may take to drop its games before the worker registers again anyway.
 RESIGN_SECONDS = 5.0
 
@@ -47,7 +52,7 @@ class Caretaker(threading.Thread):
         *,
         lease: WorkerLease,
         submit: Callable[[dict], bool],
-        adopt_games: Callable[[list[str]], list[dict]],
+        adopt_games: Callable[[list[str], dict[str, dict]], list[dict]],
         unowned_games: Callable[[], list[str]],  # live games old enough to have been assigned
     ) -> None:
         super().__init__(name="kogame-caretaker", daemon=True)
@@ -60,6 +65,7 @@ class Caretaker(threading.Thread):
         # Messages for the games being adopted wait here until they are started (the engine's).
         self.hold = AdoptionHold()
         self._candidates: list[str] = []
+        self._dead_since: dict[str, float] = {}
         self._inboxes = DeadInboxes(client)
         self._assign = client.register_script(ASSIGN)
         self._adopt = client.register_script(ADOPT)
@@ -137,8 +143,7 @@ class Caretaker(threading.Thread):
         adopted: list[str] = []
         for worker_id in dead:
             games = sorted(text(member) for member in self.client.smembers(owned_key(worker_id)))
-            # Each live worker takes its share; what is left goes to whoever comes next.
-            share = games[: math.ceil(len(games) / len(live))]
+            share = self._share(worker_id, games, sorted(live))
             self.hold.adopting(share)
             self._candidates += share
             taken = []
@@ -153,10 +158,22 @@ class Caretaker(threading.Thread):
                 # Web processes learn of the death within a second or so; what they send to the
                 # dead inbox meanwhile is followed by its adopters (DeadInboxes), then it expires.
                 self.client.srem(WORKERS, worker_id)
+                self._dead_since.pop(worker_id, None)
                 self.client.delete(owned_key(worker_id))
                 self.client.expire(inbox_key(worker_id), DEAD_INBOX_SECONDS)
                 logger.warning("worker %s is gone; its games have new owners", worker_id)
         return adopted
+
+    def _share(self, dead_id: str, games: list[str], live: list[str]) -> list[str]:
+        """The games of `dead_id` this worker adopts: each survivor takes the games that hash to
+        it, so all of them move in one round; once the dead worker has been dead a while, any
+        survivor takes what is left (a survivor may have died too). The Lua step still makes
+        each game move exactly once."""
+        dead_since = self._dead_since.setdefault(dead_id, time.monotonic())
+        if time.monotonic() - dead_since >= TAKE_ANY_AFTER_SECONDS:
+            return games
+        mine = live.index(self.lease.worker_id)
+        return [game_id for game_id in games if zlib.crc32(game_id.encode()) % len(live) == mine]
 
     def _adopt_unowned(self) -> list[str]:
         me = self.lease.worker_id
@@ -172,7 +189,9 @@ class Caretaker(threading.Thread):
         return adopted
 
     def _start(self, game_ids: list[str]) -> None:
-        messages = self.adopt_games(game_ids)
+        snapshots = self.client.mget([snapshot_key(game_id) for game_id in game_ids])
+        frozen = {game_id: orjson.loads(raw) for game_id, raw in zip(game_ids, snapshots, strict=True) if raw is not None}
+        messages = self.adopt_games(game_ids, frozen)
         for message in messages:
             self.submit(message)
         # Games that ended meanwhile need no owner.

@@ -14,13 +14,13 @@ from collections.abc import Callable
 import orjson
 import redis
 
-from engine.cluster.keys import inbox_key, text
+from engine.cluster.keys import inbox_key, lease_key, text
 
 logger = logging.getLogger("kogame.engine")
 
 # Entries per read, and how long a read waits for one (it also bounds how long stop() waits).
 READ_COUNT = 256
-BLOCK_MS = 250
+BLOCK_MS = 100
 
 
 class InboxReader(threading.Thread):
@@ -45,6 +45,11 @@ class InboxReader(threading.Thread):
                 self._stopping.wait(0.5)
                 continue
             streams: list = list(answer or [])  # [[stream, [(entry id, {field: value})]]]
+            if streams and not self._lease_alive():
+                # Stalled past the lease: these messages are for games adopted elsewhere, whose new
+                # owners read them here. Leave them, and wait to be registered again.
+                self._stopping.wait(BLOCK_MS / 1000)
+                continue
             for _, entries in streams:
                 for entry_id, fields in entries:
                     last_id = text(entry_id)
@@ -59,6 +64,12 @@ class InboxReader(threading.Thread):
                     pipeline.execute()
                 except redis.RedisError as error:
                     logger.warning("could not trim the inbox: %s", error)
+
+    def _lease_alive(self) -> bool:
+        try:
+            return bool(self.client.exists(lease_key(self.worker_id())))
+        except redis.RedisError:
+            return True  # the publish and the saves are fenced anyway; reading on loses nothing
 
     def _hand_over(self, payload: bytes) -> None:
         try:

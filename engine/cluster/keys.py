@@ -4,7 +4,8 @@
 - `kogame:worker:<id>`: the worker's lease, holding its latest figures; it expires unless renewed;
 - `kogame:inbox:<id>`: the worker's inbox, a stream the web processes append to;
 - `kogame:owned:<id>`: a set of the games the worker owns;
-- `kogame:owner:<game id>`: the worker that owns the game.
+- `kogame:owner:<game id>`: the worker that owns the game;
+- `kogame:snapshot:<game id>`: the game frozen by its owner about once a second (Snake).
 
 A worker id names one registration: a worker that loses its lease never takes it back, it
 registers again under a new id, so "the lease key exists" is the whole fencing test.
@@ -32,3 +33,11 @@ def owned_key(worker_id: str) -> str:
 
 def owner_key(game_id: str) -> str:
     return f"kogame:owner:{game_id}"
+
+
+SNAPSHOT_PREFIX = "kogame:snapshot:"
+
+
+def snapshot_key(game_id: str) -> str:
+    """A game frozen by its worker (engine/freezer.py), for the worker that adopts it."""
+    return f"{SNAPSHOT_PREFIX}{game_id}"

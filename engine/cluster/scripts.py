@@ -31,11 +31,15 @@ redis.call('SREM', KEYS[2], ARGV[2])
 return 1
 """
 
-# KEYS: the publishing worker's lease. ARGV: channel, payload, channel, payload, ...
-# Publishes only while the lease is alive: a worker that stalled past its lease and woke up
-# cannot reach a socket of a game another worker has adopted. -1 when fenced out.
+# KEYS: the publishing worker's lease. ARGV: how many (channel, payload) pairs follow, the
+# snapshots' time to live in ms, the pairs, then (snapshot key, frozen game) pairs.
+# Publishes and keeps snapshots only while the lease is alive: a worker that stalled past its
+# lease and woke up can neither reach a socket of a game another worker has adopted nor
+# overwrite its snapshot. -1 when fenced out.
 FENCED_PUBLISH = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-for i = 1, #ARGV, 2 do redis.call('PUBLISH', ARGV[i], ARGV[i + 1]) end
-return #ARGV / 2
+local published = tonumber(ARGV[1])
+for i = 3, 2 + 2 * published, 2 do redis.call('PUBLISH', ARGV[i], ARGV[i + 1]) end
+for i = 3 + 2 * published, #ARGV, 2 do redis.call('SET', ARGV[i], ARGV[i + 1], 'PX', ARGV[2]) end
+return published
 """

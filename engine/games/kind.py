@@ -23,6 +23,10 @@ class GameKind:
     max_seats: int
     # Whether the kind can resume after an engine restart (from saved records).
     resumable: bool
+    # Whether a live session can be frozen into plain data (`freeze(now)`) that a session in
+    # another engine process picks up (built with `frozen=`); worker mode keeps it in Redis.
+    # Snake freezes its whole board; chess, its turn in progress (its moves are in the database).
+    freezes: bool
     # The dotted path of the kind's one Django-facing module (engine/kind_storage.py says what it
     # holds), imported only where Django runs, so the rules and the loop stay free of it.
     storage: str

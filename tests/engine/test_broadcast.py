@@ -12,13 +12,15 @@ from tests.conftest import eventually
 class RecordingPublisher:
     def __init__(self) -> None:
         self.rounds: list[list[tuple[str, dict]]] = []
+        self.snapshots: list[tuple[str, dict]] = []
         self.failures = 0
 
-    async def publish(self, messages):
+    async def publish(self, messages, snapshots=()):
         if self.failures:
             self.failures -= 1
             raise ConnectionError("Redis went away")
         self.rounds.append(messages)
+        self.snapshots += snapshots
 
 
 class RecordingLayer:

@@ -10,6 +10,8 @@ import base64
 import contextlib
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -383,3 +385,67 @@ class Client:
 
     async def close(self) -> None:
         await self.socket.close()
+
+
+NGINX_CONF = ROOT / "docs" / "deploy" / "nginx.conf"
+
+
+def render_nginx_conf(web_ports: list[int], listen_port: int) -> str:
+    """docs/deploy/nginx.conf as committed, with only its upstream's `server` lines pointed at
+    `web_ports`, its `listen` port and its static `root` (this checkout) changed. Fails when the
+    file no longer has the lines this rendering expects."""
+    text = NGINX_CONF.read_text()
+    servers = list(re.finditer(r"^( *)server 127\.0\.0\.1:\d+( [^;]*)?;\n", text, re.MULTILINE))
+    assert servers, "no `server 127.0.0.1:<port>` line in the upstream"
+    indent, options = servers[0].group(1), servers[0].group(2) or ""
+    lines = "".join(f"{indent}server 127.0.0.1:{port}{options};\n" for port in web_ports)
+    text = text[: servers[0].start()] + lines + text[servers[-1].end() :]
+    for old, new in (("listen 8080;", f"listen 127.0.0.1:{listen_port};"), ("root /srv/kogame;", f"root {ROOT};")):
+        assert text.count(old) == 1, f"expected one `{old}` in {NGINX_CONF}"
+        text = text.replace(old, new)
+    return text
+
+
+@dataclass
+class Nginx:
+    port: int
+    prefix: Path
+
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws(self, path: str) -> str:
+        return f"ws://127.0.0.1:{self.port}{path}"
+
+    def access_log(self) -> str:
+        return (self.prefix / "access.log").read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def nginx_in_front(web_ports: list[int]):
+    """nginx with the rendered docs/deploy/nginx.conf in front of `web_ports`, in a temporary
+    prefix of its own (pid, logs, temporary files), in the foreground. A missing nginx fails the
+    test (scripts/test installs Debian's package)."""
+    binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    assert binary, "nginx is not installed (Debian: apt-get install nginx; scripts/test does it)"
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="kogame-nginx-") as directory:
+        prefix = Path(directory)
+        # nginx's own worker processes run as `nobody` when it starts as root: they must get in.
+        prefix.chmod(0o755)
+        conf = prefix / "nginx.conf"
+        conf.write_text(render_nginx_conf(web_ports, port))
+        command = [binary, "-p", f"{prefix}/", "-c", str(conf), "-g", "daemon off;"]
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=(prefix / "stderr.log").open("w"))
+        nginx = Nginx(port=port, prefix=prefix)
+        try:
+            wait_for_http(nginx.http() + "/healthz", accept={200, 503}, timeout=15)
+            yield nginx
+        except BaseException:
+            for name in ("stderr.log", "error.log", "access.log"):
+                if (prefix / name).exists():
+                    print(f"--- nginx {name}\n{(prefix / name).read_text(errors='replace')[-4000:]}")
+            raise
+        finally:
+            server.terminate()
+            server.wait(10)

@@ -24,5 +24,7 @@ KIND = GameKind(
     max_seats=2,
     # Every move is saved before it is broadcast: the game goes on from its moves.
     resumable=True,
+    # Its running clock: the side to move is charged for its turn up to the freeze, not the outage.
+    freezes=True,
     storage="engine.games.chess.storage",
 )

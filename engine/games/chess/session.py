@@ -33,7 +33,14 @@ class ChessSession:
     post_game_intents: frozenset[str] = rules.AFTER_GAME_INTENTS
 
     def __init__(
-        self, *, seats: list[Seat], settings: dict, seed: int, now: float, saved_moves: list | None = None
+        self,
+        *,
+        seats: list[Seat],
+        settings: dict,
+        seed: int,
+        now: float,
+        saved_moves: list | None = None,
+        frozen: dict | None = None,
     ) -> None:
         self.seats = seats
         white, black = seats
@@ -41,6 +48,8 @@ class ChessSession:
         if saved_moves:
             # The engine restarted: pick the game up from its saved moves and clocks.
             self.game = rules.resume_game(white=white.name, black=black.name, tc=self.tc, moves=saved_moves, now=now)
+            if frozen is not None:
+                self._thaw_turn(frozen, now)
         else:
             self.game = rules.new_game(white=white.name, black=black.name, tc=self.tc, now=now)
         self.bots = {"white": white.bot, "black": black.bot}
@@ -51,6 +60,18 @@ class ChessSession:
         # its answer is overdue.
         self.asked_at_ply: int | None = None
         self.asked_at = 0.0
+
+    def freeze(self, now: float) -> dict:
+        """The turn in progress, for a worker that adopts the game (its moves are saved)."""
+        clock = self.game.clock
+        return {"ply": len(self.game.moves), "running": clock.running, "elapsed_ms": clock.elapsed_ms(now)}
+
+    def _thaw_turn(self, frozen: dict, now: float) -> None:
+        """The side to move pays for the time it had used by the last freeze (at most a second
+        before its worker stopped), not for the time no worker ran the game."""
+        clock = self.game.clock
+        if frozen.get("ply") == len(self.game.moves) and clock.running is not None and frozen.get("running") == clock.running:
+            clock.since = now - int(frozen["elapsed_ms"]) / 1000
 
     def _seat(self, colour: str) -> Seat:
         return self.seats[0] if colour == "white" else self.seats[1]

@@ -20,7 +20,8 @@ KIND = GameKind(
     clean_settings=_clean_settings,
     min_seats=1,
     max_seats=SnakeConfig.max_players,
-    # A board lives only in its engine process.
+    # A board is not saved in the database; workers keep it frozen in Redis instead.
     resumable=False,
+    freezes=True,
     storage="engine.games.snake.storage",
 )

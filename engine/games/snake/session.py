@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from engine.games.effects import Effect, Event, IntentRefused, Outcome, Seat, winner_seats
-from engine.games.snake import bots, rules
+from engine.games.snake import bots, rules, snapshot
 from engine.games.snake.state import snake_state
 
 # An arena player whose last socket left keeps their snake this long: a network blip or a page
@@ -20,19 +20,37 @@ class SnakeSession:
     immediate_intents: frozenset[str] = frozenset()
     post_game_intents: frozenset[str] = frozenset()
 
-    def __init__(self, *, seats: list[Seat], settings: dict, seed: int, now: float) -> None:
+    def __init__(self, *, seats: list[Seat], settings: dict, seed: int, now: float, frozen: dict | None = None) -> None:
+        """A new game, or (`frozen`) one going on from another engine process's `freeze()`."""
         self.config = rules.SnakeConfig.from_settings(settings)
         self.seats = seats
-        self.rng = random.Random(seed)
-        self.bot_rng = random.Random(seed ^ _BOT_SEED_SALT)
-        self.state = rules.new_game(self.config, [seat.name for seat in seats], self.rng)
         self.bots = {seat.name: seat.bot for seat in seats if seat.bot is not None}
         self.period = 1.0 / self.config.tick_hz
-        # Arena players whose last socket left, and when their snakes leave unless they come back.
-        self.away_until: dict[str, float] = {}
-        # The people of a matched game who have not connected yet: the board waits for them.
-        self.arriving = set() if self.config.arena else {seat.name for seat in seats if seat.bot is None}
-        self.seating_until = now + self.config.seating_seconds
+        if frozen is None:
+            self.rng = random.Random(seed)
+            self.bot_rng = random.Random(seed ^ _BOT_SEED_SALT)
+            self.state = rules.new_game(self.config, [seat.name for seat in seats], self.rng)
+            # Arena players whose last socket left, and when their snakes leave unless they come back.
+            self.away_until: dict[str, float] = {}
+            # The people of a matched game who have not connected yet: the board waits for them.
+            self.arriving = set() if self.config.arena else {seat.name for seat in seats if seat.bot is None}
+            self.seating_until = now + self.config.seating_seconds
+            return
+        self.state = snapshot.thaw_state(self.config, frozen)
+        self.rng = snapshot.thawed_rng(seed, self.state.tick)
+        self.bot_rng = snapshot.thawed_rng(seed ^ _BOT_SEED_SALT, self.state.tick)
+        self.away_until = {name: now + seconds for name, seconds in frozen["away_in"].items()}
+        self.arriving = set(frozen["arriving"])
+        self.seating_until = now + frozen["seating_in"]
+
+    def freeze(self, now: float) -> dict:
+        """Everything another engine process needs to go on with this game (snapshot.py)."""
+        return snapshot.freeze(
+            self.state,
+            away_in={name: max(0.0, until - now) for name, until in self.away_until.items()},
+            arriving=self.arriving,
+            seating_in=max(0.0, self.seating_until - now),
+        )
 
     def validate(self, name: str, intent: dict) -> str | None:
         if name in self.bots:
