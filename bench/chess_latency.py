@@ -16,8 +16,11 @@ process, a throwaway PostgreSQL database, the Redis database of --redis-url FLUS
    mover sent it (both clocks are this one process's perf_counter). The move travels client ->
    Daphne -> Redis -> worker -> engine (applied, saved to PostgreSQL, then broadcast) -> Redis
    -> Daphne -> client. Its two halves, at the median: from the send to the engine's event (its
-   `ts`, the engine's wall clock: applied) and from there to the receipt (saved, broadcast,
-   relayed).
+   `ts`, the engine's wall clock: applied) and from there to the receipt; the second half is cut
+   again for the moves of 20 games, whose relay channels a thread of the bench listens to in
+   Redis: from the event to its hand-over by the engine (`sent_ms`: held until saved), from
+   there to Redis' subscribers (published), and from there to the opponent (the web process
+   and the client).
    Also counted: games aborted (a first move not made in time: seating too slow), games ended
    otherwise (mate, draw), and moves an opponent received that GET /api/games/<id> does not
    hold after the window ("unsaved": the engine broadcasts a move only once it is saved, so
@@ -45,17 +48,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import os
 import random
 import statistics
+import threading
 import time
 from dataclasses import dataclass, field
 
 import chess
+import redis
 
 from bench.chess_seating import ONE_ADDRESS_FOR_ALL_BOTS, SeatedGame, load_average, seat_games, start_workers
 from bench.end_to_end import cpu_seconds, process_tree, python_pid
+from engine.wire import RELAY_CHANNEL_PREFIX
 from tests.integration.harness import Client, Stack, http_json, procfile_stack
 
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/3"
@@ -66,6 +73,8 @@ POLL_SECONDS = 1.0
 # server's connections are shared with other work on this machine.
 SUMMARY_READS_AT_ONCE = 4
 SUMMARY_READ_TRIES = 5
+# Games whose relay channels the probe listens to.
+PROBED_GAMES = 20
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -91,6 +100,7 @@ class MovingPair:
     # (receipt time, latency ms, ms from the send to the engine's event ts, ms from ts to the receipt)
     latencies: list[tuple[float, float, float, float]] = field(default_factory=list)
     received: dict[int, str] = field(default_factory=dict)  # ply -> uci, as the opponent saw it
+    received_ms: dict[int, float] = field(default_factory=dict)  # ply -> wall time of the receipt
     end_status: str | None = None
 
     async def run(self) -> None:
@@ -122,6 +132,7 @@ class MovingPair:
                 continue
             received, received_ms = time.perf_counter(), time.time() * 1000
             self.received[message["ply"]] = message["uci"]
+            self.received_ms[message["ply"]] = received_ms
             sent = self.sent_at.pop(message["ply"], None)
             if sent is not None:
                 sent_perf, sent_ms = sent
@@ -164,6 +175,52 @@ async def unsaved_moves(stack: Stack, pairs: list[MovingPair]) -> tuple[int, int
     return sum(count or 0 for count in counts), sum(count is None for count in counts)
 
 
+class RelayProbe(threading.Thread):
+    """Listens in Redis, on a thread of its own, to the relay channels of a few games: when each
+    move's event left the engine (`sent_ms`, after its save) and reached Redis' subscribers."""
+
+    def __init__(self, redis_url: str, game_ids: list[str]) -> None:
+        super().__init__(name="relay-probe", daemon=True)
+        self.pubsub = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)
+        self.pubsub.subscribe(*[f"{RELAY_CHANNEL_PREFIX}{game_id}" for game_id in game_ids])
+        self.moves: dict[tuple[str, int], tuple[float, float, float]] = {}  # (game, ply) -> (ts, sent_ms, heard ms)
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            message = self.pubsub.get_message(timeout=0.2)
+            if message is None:
+                continue
+            heard_ms = time.time() * 1000
+            game_id = message["channel"].decode().removeprefix(RELAY_CHANNEL_PREFIX)
+            relayed = json.loads(message["data"])
+            for _, text in relayed.get("events", []):
+                event = json.loads(text)
+                if event.get("type") == "move" and "sent_ms" in relayed:
+                    self.moves[(game_id, event["ply"])] = (event["ts"], relayed["sent_ms"], heard_ms)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(2)
+        self.pubsub.close()
+
+    def medians(self, pairs: list[MovingPair], window: Window) -> tuple[float, float, float]:
+        """Median ms of a move's way after the engine's event: to its hand-over (the save), to
+        Redis' subscribers, and from there to the opponent."""
+        saved, published, relayed = [], [], []
+        start_ms = time.time() * 1000 - (time.perf_counter() - window.start) * 1000
+        end_ms = start_ms + (window.end - window.start) * 1000
+        for pair in pairs:
+            for ply, received_ms in pair.received_ms.items():
+                probe = self.moves.get((pair.game.game_id, ply))
+                if probe is not None and start_ms <= received_ms < end_ms:
+                    ts, sent_ms, heard_ms = probe
+                    saved.append(sent_ms - ts)
+                    published.append(heard_ms - sent_ms)
+                    relayed.append(received_ms - heard_ms)
+        return percentile(saved, 0.5), percentile(published, 0.5), percentile(relayed, 0.5)
+
+
 class WindowCpu:
     """CPU time of the web process, of the workers together and of this client (its sockets),
     from now until shares() is called, as shares of one core."""
@@ -195,6 +252,8 @@ async def measure_moves(stack: Stack, games: int, tc: str, think: float, window_
         await pair.run()
 
     seating = await seat_games(stack, games, tc, play)
+    probe = RelayProbe(stack.env["REDIS_URL"], [game.game_id for game in seating.games[:PROBED_GAMES]])
+    probe.start()
     window.start = time.perf_counter() + WARMUP_SECONDS
     window.end = window.start + window_s
     await asyncio.sleep(WARMUP_SECONDS)
@@ -204,6 +263,7 @@ async def measure_moves(stack: Stack, games: int, tc: str, think: float, window_
     cpu_shares = cpu.shares()
     load_end = load_average()
     await asyncio.gather(*seating.tasks, return_exceptions=True)
+    probe.stop()
     in_window = [latency for pair in pairs for at, latency, _, _ in pair.latencies if window.start <= at < window.end]
     to_engine = [ms for pair in pairs for at, _, ms, _ in pair.latencies if window.start <= at < window.end]
     from_engine = [ms for pair in pairs for at, _, _, ms in pair.latencies if window.start <= at < window.end]
@@ -222,6 +282,7 @@ async def measure_moves(stack: Stack, games: int, tc: str, think: float, window_
         "max": max(in_window, default=math.nan),
         "to_engine_p50": percentile(to_engine, 0.50),
         "from_engine_p50": percentile(from_engine, 0.50),
+        "after_engine_p50": probe.medians(pairs, window),
         "aborted": sum(pair.end_status == "aborted" for pair in pairs),
         "ended": sum(pair.end_status not in (None, "aborted") for pair in pairs),
         "unsaved": unsaved,
@@ -267,7 +328,8 @@ def print_header(args: argparse.Namespace) -> None:
     )
     print(
         f"{'games':>6} {'seated s':>8} {'moves':>7} {'moves/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-        f" {'p50 to / from engine':>20} {'aborted':>7} {'ended':>6} {'unsaved':>7} {'unchecked':>9} {'failed':>6}"
+        f" {'p50 to / from engine':>20} {'saved / published / relayed':>27}"
+        f" {'aborted':>7} {'ended':>6} {'unsaved':>7} {'unchecked':>9} {'failed':>6}"
         f" {'CPU web / workers / client':>26}"
         "  load avg (before; window start; end)"
     )
@@ -276,10 +338,11 @@ def print_header(args: argparse.Namespace) -> None:
 def print_row(row: dict) -> None:
     load = "; ".join(f"{value:.2f}" for value in row["load"])
     cpu = " / ".join(f"{share:.0%}" for share in row["cpu"].values())
+    after = " / ".join(f"{ms:.1f}" for ms in row["after_engine_p50"])
     print(
         f"{row['games']:>6} {row['seating_s']:>8.1f} {row['moves']:>7} {row['moves_per_s']:>8.1f} {row['p50']:>8.2f}"
         f" {row['p99']:>8.2f} {row['max']:>8.2f}"
-        f" {row['to_engine_p50']:>9.1f} / {row['from_engine_p50']:<8.1f} {row['aborted']:>7} {row['ended']:>6}"
+        f" {row['to_engine_p50']:>9.1f} / {row['from_engine_p50']:<8.1f} {after:>27} {row['aborted']:>7} {row['ended']:>6}"
         f" {row['unsaved']:>7} {row['unchecked']:>9} {row['failed']:>6} {cpu:>26}  {load}",
         flush=True,
     )
