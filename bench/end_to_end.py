@@ -9,21 +9,27 @@ database that is FLUSHED first: --redis-url, default db 14 so it does not collid
 integration tests' db 15). Then, for each N in --players (default 8 40 100 200):
 
 1. N guests are made with POST /api/guest (spread over the web processes);
-2. all N queue at once on /ws/queue/?game=snake (at most --handshakes queue handshakes, and as
+2. all N queue at once (or --seat-rate a second) on /ws/queue/?game=snake (at most --handshakes queue handshakes, and as
    many game handshakes, in flight; the server's matchmaker makes the tables), and each, on match_found, connects to
    /ws/game/<id>/?token=... and plays from its gameState on. Seating time: from the first queue
    handshake until the last player has its gameState (per player: from its queue handshake to
    its gameState). Players the server never seats within --seat-timeout s, and games that end
    before the window, are reported, never replaced or hidden;
-3. every client runs a bot from then on: on each tick, in open space it keeps going; near a wall,
-   a snake or another head it turns to the free neighbour with the most room (bounded flood
-   fill) and the longest free run, keeping off the walls; now and then (--wander) it turns at
-   random; at most one direction message per tick, never a repeat of the one it just sent;
+3. every client runs a bot from then on (bench/steering.py): it steers on the freshest board it
+   holds (the gameState with every tick applied), plans from where its head will be when a turn
+   sent now takes effect (the client measures that delay: ticks from the tick a turn was decided
+   on to the first tick showing it), keeps a margin from walls, bodies and other heads, never
+   reverses, and steers clear of food so its snake stays short; now and then (--wander) it turns
+   at random; at most one turn in flight, never a repeat. The aim is games that stay live
+   through the window, with the turns a player would send;
 4. once every client has seen a tick with countdown == 0, a window of --window seconds starts.
    For every tick received in it: latency = client receipt wall time (time.time() * 1000) minus
    the event's "ts" (server wall clock when the engine emitted it; same machine, same clock),
-   and dropped ticks = gaps in the tick numbers of that client's game. Games whose gameEnd
-   arrives during the window are counted as "ended early", not hidden.
+   and dropped ticks = gaps in the tick numbers of that client's game. Delivered ticks = ticks
+   received by the players of the games live when the window opened, over 10 a second for each
+   of them while its game lasted in the window. Games over before the window, and games ending
+   in it, are reported with their reasons (and the snakes' deaths by cause), never hidden; so
+   are version gaps the server left unhealed and fresh gameStates it healed gaps with.
 
 Also reported per N: tick latency while players were being seated (before the window); the
 share of direction messages that missed the very next tick; the client process's own CPU
@@ -501,19 +507,21 @@ class Run:
             player.seat_failure = f"{type(error).__name__}: {error}"
 
     async def seat_all(self, players: list[Player], tasks: dict) -> None:
-        """Seats every player at once, as fast as the server matches and admits them, and waits
+        """Seats every player at once (or --seat-rate a second), as fast as the server matches and admits them, and waits
         until each seated player has its gameState (or --seat-timeout s have passed)."""
         # Queue and game handshakes are limited apart: a matched player connects to its game at
         # once, as a browser does, rather than behind other players' queue handshakes (its game
         # waits only seating_seconds for it).
         handshakes = {"queue": asyncio.Semaphore(self.args.handshakes), "game": asyncio.Semaphore(self.args.handshakes)}
 
-        async def one(player: Player) -> None:
+        async def one(i: int, player: Player) -> None:
+            if self.args.seat_rate:
+                await asyncio.sleep(i / self.args.seat_rate)
             await self.seat(player, handshakes)
             if player.socket is not None:
                 tasks[player.username] = asyncio.ensure_future(player.play())
 
-        seating = asyncio.gather(*(one(p) for p in players))
+        seating = asyncio.gather(*(one(i, p) for i, p in enumerate(players)))
         while not seating.done():
             self.check_stack()
             await asyncio.wait([seating], timeout=0.5)
@@ -910,6 +918,13 @@ def main() -> int:
     parser.add_argument("--wander", type=float, default=0.03, help="chance per tick that a bot turns at random")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--handshakes", type=int, default=50, help="queue (and game) handshakes in flight while seating")
+    parser.add_argument(
+        "--seat-rate",
+        type=float,
+        default=0.0,
+        help="players per second starting to queue (default 0: all at once); a slower pace keeps the seating load"
+        " from delaying the turns of the games already running",
+    )
     parser.add_argument("--seat-timeout", type=float, default=60.0, help="longest wait for a match, a handshake, a gameState")
     parser.add_argument("--timeout-per-n", type=float, default=300.0, help="seconds allowed per N, setup included")
     parser.add_argument("--settle", type=float, default=40.0, help="max seconds to wait for games to end between N")
