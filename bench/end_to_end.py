@@ -61,6 +61,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -570,7 +571,13 @@ class Run:
             result.guests_s = time.monotonic() - setup_started
             setup_cpu_before = {name: cpu_seconds(pids) for name, pids in trees.items()}
             seating_started = time.monotonic()
+            seating_profilers = (
+                await self.start_profilers(procs, f"{n}-seating", args.timeout_per_n) if args.profile_seating else {}
+            )
             await self.seat_all(players, tasks)
+            if seating_profilers:
+                profiles = await self.finish_profilers(seating_profilers, interrupt=True)
+                result.profiles.update({f"{name} while seating": summary for name, summary in profiles.items()})
             arrivals = [p.queued_at + p.seated_s for p in players if p.seated_s is not None]
             result.seating_s = max(arrivals, default=seating_started) - seating_started
             result.seated_s = [p.seated_s for p in players if p.seated_s is not None]
@@ -603,7 +610,7 @@ class Run:
                     await asyncio.sleep(0.01)
                     lag.append((time.perf_counter() - t - 0.01) * 1000)
 
-            profilers = await self.start_profilers(procs, n) if args.py_spy else {}
+            profilers = await self.start_profilers(procs, str(n), args.window) if args.py_spy else {}
             engine_before = await self.engine_stats()
             cpu_before = {name: cpu_seconds(pids) for name, pids in trees.items()}
             wait_before = {name: runqueue_wait_seconds(pids) for name, pids in trees.items()}
@@ -649,7 +656,7 @@ class Run:
                 )
             tally_players(result, players, games, window)
             if profilers:
-                result.profiles = await self.finish_profilers(profilers)
+                result.profiles.update(await self.finish_profilers(profilers))
         finally:
             await self.close_players(players, tasks)
         await self.wait_for_games_to_end()
@@ -691,25 +698,29 @@ class Run:
 
     # -- py-spy -------------------------------------------------------------------------------
 
-    async def start_profilers(self, procs: dict[str, int], n: int) -> dict:
+    async def start_profilers(self, procs: dict[str, int], label: str, seconds: float) -> dict:
+        """py-spy on the worker (and with --profile-web each web process) for `seconds`, or until
+        finish_profilers(..., interrupt=True) stops it."""
         profilers = {}
         for name, pid in procs.items():
             if name.startswith("web") and not self.args.profile_web:
                 continue
-            out = self.stack.workdir / f"pyspy-{name}-{n}.txt"
+            out = self.stack.workdir / f"pyspy-{name}-{label}.txt"
             command = [
-                self.args.py_spy, "record", "--pid", str(pid), "--duration", str(int(self.args.window)),
+                self.args.py_spy, "record", "--pid", str(pid), "--duration", str(int(seconds)),
                 "--rate", "100", "--nonblocking", "--threads", "--format", "raw", "--output", str(out),
             ] + (["--idle"] if self.args.profile_idle else [])  # fmt: skip
             process = await asyncio.create_subprocess_exec(
                 *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
             )
-            profilers[name] = (process, out)
+            profilers[name] = (process, out, time.monotonic())
         return profilers
 
-    async def finish_profilers(self, profilers: dict) -> dict:
+    async def finish_profilers(self, profilers: dict, interrupt: bool = False) -> dict:
         summaries = {}
-        for name, (process, out) in profilers.items():
+        for name, (process, out, started) in profilers.items():
+            if interrupt and process.returncode is None:
+                process.send_signal(signal.SIGINT)  # py-spy writes what it has on SIGINT
             try:
                 _, stderr = await asyncio.wait_for(process.communicate(), timeout=self.args.window + 30)
             except TimeoutError:
@@ -720,7 +731,8 @@ class Run:
             if not out.exists():
                 summaries[name] = f"py-spy failed: {stderr.decode(errors='replace')[-500:]}"
                 continue
-            summaries[name] = summarize_profile(out.read_text(), self.args.profile_top, self.args.window)
+            seconds = min(time.monotonic() - started, self.args.window) if not interrupt else time.monotonic() - started
+            summaries[name] = summarize_profile(out.read_text(), self.args.profile_top, seconds)
         return summaries
 
 
@@ -930,6 +942,9 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=40.0, help="max seconds to wait for games to end between N")
     parser.add_argument("--py-spy", default=None, help="path to py-spy: sample the worker during each window")
     parser.add_argument("--profile-web", action="store_true", help="with --py-spy, sample the web process(es) too")
+    parser.add_argument(
+        "--profile-seating", action="store_true", help="with --py-spy, sample while players are being seated too"
+    )
     parser.add_argument("--profile-top", type=int, default=15)
     parser.add_argument("--profile-idle", action="store_true", help="with --py-spy, sample idle threads too (--idle)")
     parser.add_argument("--log-level", default="INFO", help="LOG_LEVEL of the stack's processes")
