@@ -19,7 +19,7 @@ Cell = tuple[int, int]
 
 DIRECTIONS = {"UP": (0, -1), "DOWN": (0, 1), "LEFT": (-1, 0), "RIGHT": (1, 0)}
 OPPOSITE = {"UP": "DOWN", "DOWN": "UP", "LEFT": "RIGHT", "RIGHT": "LEFT"}
-ROOM_CAP = 30  # cells a flood fill counts: plenty for a snake kept short
+ROOM_CAP = 16  # cells a flood fill counts: plenty for a snake kept short
 WALL_MARGIN = 3  # cells from a wall below which open space is not "calm"
 
 
