@@ -417,6 +417,7 @@ class Result:
     runqueue: dict = field(default_factory=dict)
     machine_busy: float = 0.0
     engine: dict = field(default_factory=dict)
+    engine_link: dict = field(default_factory=dict)  # web1 -> the workers' inbox streams, over the window
     note: str = ""
     profiles: dict = field(default_factory=dict)
     deaths: collections.Counter = field(default_factory=collections.Counter)
@@ -455,12 +456,19 @@ class Run:
             if process.popen.poll() is not None:
                 raise StackFailed(f"{process.name} exited with {process.popen.returncode}")
 
-    async def engine_stats(self) -> dict:
+    async def healthz(self) -> dict:
         try:
             _, body = await asyncio.to_thread(http_json, self.stack.http() + "/healthz")
         except (OSError, ValueError):
             return {}
-        return body.get("engine", {}) if isinstance(body, dict) else {}
+        return body if isinstance(body, dict) else {}
+
+    async def engine_stats(self) -> dict:
+        return (await self.healthz()).get("engine", {})
+
+    async def engine_link_stats(self) -> dict:
+        """The answering web process's figures of its messages to the workers' inbox streams."""
+        return (await self.healthz()).get("engine_link", {})
 
     async def make_guests(self, n: int) -> list[tuple[str, str, int]]:
         ports = self.stack.ports
@@ -612,6 +620,7 @@ class Run:
 
             profilers = await self.start_profilers(procs, str(n), args.window) if args.py_spy else {}
             engine_before = await self.engine_stats()
+            link_before = await self.engine_link_stats()
             cpu_before = {name: cpu_seconds(pids) for name, pids in trees.items()}
             wait_before = {name: runqueue_wait_seconds(pids) for name, pids in trees.items()}
             machine_before = machine_ticks()
@@ -635,10 +644,12 @@ class Run:
             total = machine_after[0] - machine_before[0]
             result.machine_busy = 1 - (machine_after[1] - machine_before[1]) / total if total else float("nan")
             engine_after = await self.engine_stats()
+            link_after = await self.engine_link_stats()
             stop_lag.set()
             await probe
             result.loop_lag_ms = lag
             result.window_s = args.window
+            result.engine_link = {k: v - link_before[k] for k, v in link_after.items() if isinstance(link_before.get(k), int)}
             for key in ("ticks", "late_ticks", "skipped_ticks", "dropped_intents", "dropped_messages"):
                 if key in engine_after and key in engine_before:
                     result.engine[key] = engine_after[key] - engine_before[key]
@@ -850,6 +861,13 @@ def print_result(r: Result) -> None:
         print(
             "  engine heartbeat over the window: "
             + ", ".join(f"{k} {round(v, 2) if isinstance(v, float) else v}" for k, v in r.engine.items())
+        )
+    if r.engine_link.get("round_trips"):
+        link = r.engine_link
+        print(
+            f"  web process answering /healthz -> engine over the window: {link.get('sent')} messages in "
+            f"{link['round_trips']} round trips ({link.get('sent', 0) / link['round_trips']:.2f} a round trip), "
+            f"lost {link.get('lost')}, via the channel {link.get('via_channel')}"
         )
     extra = []
     if r.reordered:
