@@ -380,6 +380,8 @@ def tally_players(result: Result, players: list[Player], games: dict[str, list[P
             result.crashes.append(p.crash)
     for matched in games.values():
         seated = [p for p in matched if p.synced]  # a player whose game socket never opened is unseated
+        if not seated:
+            continue
         ends = [p.ended_at_ms for p in seated if p.ended_at_ms is not None]
         ended_at = min(ends, default=float("inf"))
         reason = next((p.end_reason for p in seated if p.end_reason), "?")
