@@ -9,8 +9,9 @@ database that is FLUSHED first: --redis-url, default db 14 so it does not collid
 integration tests' db 15). Then, for each N in --players (default 8 40 100 200):
 
 1. N guests are made with POST /api/guest (spread over the web processes);
-2. all N queue at once (or --seat-rate a second) on /ws/queue/?game=snake (at most --handshakes queue handshakes, and as
-   many game handshakes, in flight; the server's matchmaker makes the tables), and each, on match_found, connects to
+2. all N queue at once (or --seat-rate a second) on /ws/queue/?game=snake (at most --handshakes
+   queue handshakes, and as many game handshakes, in flight; the server's matchmaker makes the
+   tables), and each, on match_found, connects to
    /ws/game/<id>/?token=... and plays from its gameState on. Seating time: from the first queue
    handshake until the last player has its gameState (per player: from its queue handshake to
    its gameState). Players the server never seats within --seat-timeout s, and games that end
@@ -48,6 +49,7 @@ Run
     cd /work/main && .venv/bin/python -m bench.end_to_end
     .venv/bin/python -m bench.end_to_end --players 200 300 400 --web 2 --window 10
     .venv/bin/python -m bench.end_to_end --players 200 --py-spy /path/to/py-spy --profile-web
+    .venv/bin/python -m bench.end_to_end --players 500 1000 --seat-rate 10 --py-spy .venv/bin/py-spy --profile-seating
 
 Needs Redis and PostgreSQL on 127.0.0.1 (REDIS/POSTGRES as in tests/integration/harness.py).
 """
