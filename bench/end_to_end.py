@@ -9,21 +9,28 @@ database that is FLUSHED first: --redis-url, default db 14 so it does not collid
 integration tests' db 15). Then, for each N in --players (default 8 40 100 200):
 
 1. N guests are made with POST /api/guest (spread over the web processes);
-2. all N queue at once on /ws/queue/?game=snake (at most --handshakes queue handshakes, and as
-   many game handshakes, in flight; the server's matchmaker makes the tables), and each, on match_found, connects to
+2. all N queue at once (or --seat-rate a second) on /ws/queue/?game=snake (at most --handshakes
+   queue handshakes, and as many game handshakes, in flight; the server's matchmaker makes the
+   tables), and each, on match_found, connects to
    /ws/game/<id>/?token=... and plays from its gameState on. Seating time: from the first queue
    handshake until the last player has its gameState (per player: from its queue handshake to
    its gameState). Players the server never seats within --seat-timeout s, and games that end
    before the window, are reported, never replaced or hidden;
-3. every client runs a bot from then on: on each tick, in open space it keeps going; near a wall,
-   a snake or another head it turns to the free neighbour with the most room (bounded flood
-   fill) and the longest free run, keeping off the walls; now and then (--wander) it turns at
-   random; at most one direction message per tick, never a repeat of the one it just sent;
+3. every client runs a bot from then on (bench/steering.py): it steers on the freshest board it
+   holds (the gameState with every tick applied), plans from where its head will be when a turn
+   sent now takes effect (the client measures that delay: ticks from the tick a turn was decided
+   on to the first tick showing it), keeps a margin from walls, bodies and other heads, never
+   reverses, and steers clear of food so its snake stays short; now and then (--wander) it turns
+   at random; at most one turn in flight, never a repeat. The aim is games that stay live
+   through the window, with the turns a player would send;
 4. once every client has seen a tick with countdown == 0, a window of --window seconds starts.
    For every tick received in it: latency = client receipt wall time (time.time() * 1000) minus
    the event's "ts" (server wall clock when the engine emitted it; same machine, same clock),
-   and dropped ticks = gaps in the tick numbers of that client's game. Games whose gameEnd
-   arrives during the window are counted as "ended early", not hidden.
+   and dropped ticks = gaps in the tick numbers of that client's game. Delivered ticks = ticks
+   received by the players of the games live when the window opened, over 10 a second for each
+   of them while its game lasted in the window. Games over before the window, and games ending
+   in it, are reported with their reasons (and the snakes' deaths by cause), never hidden; so
+   are version gaps the server left unhealed and fresh gameStates it healed gaps with.
 
 Also reported per N: tick latency while players were being seated (before the window); the
 share of direction messages that missed the very next tick; the client process's own CPU
@@ -42,6 +49,7 @@ Run
     cd /work/main && .venv/bin/python -m bench.end_to_end
     .venv/bin/python -m bench.end_to_end --players 200 300 400 --web 2 --window 10
     .venv/bin/python -m bench.end_to_end --players 200 --py-spy /path/to/py-spy --profile-web
+    .venv/bin/python -m bench.end_to_end --players 500 1000 --seat-rate 10 --py-spy .venv/bin/py-spy --profile-seating
 
 Needs Redis and PostgreSQL on 127.0.0.1 (REDIS/POSTGRES as in tests/integration/harness.py).
 """
@@ -55,6 +63,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -64,12 +73,13 @@ import redis
 import websockets
 from websockets.asyncio.client import connect
 
+from bench.steering import TurnDelay, choose_direction
 from engine.games.snake.rules import apply_tick
 from tests.integration.harness import POSTGRES_TEST_URL, Client, Stack, http_json, new_guest, procfile_stack
 
-DIRECTIONS = {"UP": (0, -1), "DOWN": (0, 1), "LEFT": (-1, 0), "RIGHT": (1, 0)}
-OPPOSITE = {"UP": "DOWN", "DOWN": "UP", "LEFT": "RIGHT", "RIGHT": "LEFT"}
 TICK_HZ = 10.0
+# A turn not seen applied after this many ticks was refused or overridden: stop waiting for it.
+PENDING_TURN_EXPIRY_TICKS = 12
 PLAYERS_PER_GAME = 4
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 # Every bot connects from 127.0.0.1: lift the per-address limits that are meant for real clients.
@@ -175,20 +185,24 @@ class Player:
     rng: random.Random
     wander: float
     window: Window
+    turn_delay: TurnDelay  # shared by every bot of the run
     game_id: str | None = None
     socket: object = None
     last_tick: int | None = None
     live: bool = False  # saw a tick after the countdown
     ended: bool = False
     ended_at_ms: float | None = None
+    end_reason: str | None = None  # the gameEnd's (or final gameState's) reason
     closed_unexpectedly: bool = False
     errors: collections.Counter = field(default_factory=collections.Counter)
     latencies: list = field(default_factory=list)
     window_ticks: int = 0
     dropped: int = 0
     reordered: int = 0
+    version_gaps: int = 0  # an event whose v is not the previous one's + 1: a gap left unhealed
+    fresh_states: int = 0  # gameStates after the first: the server healed a gap with a new base
+    ticks_skipped_by_fresh_state: int = 0
     sent: int = 0
-    last_sent: tuple[str, int] | None = None
     closing: bool = False
     synced: bool = False  # got the gameState that answers its connect
     queued_at: float | None = None  # time.monotonic() when its queue handshake started
@@ -199,12 +213,15 @@ class Player:
     seat_failure: str | None = None  # why it was never seated
     board: dict | None = None  # to steer from (follow_board)
     board_v: int | None = None
-    pending_turn: tuple[str, int] | None = None  # (direction, tick it answered)
+    pending_turn: tuple[str, int] | None = None  # (direction, tick it was decided on)
     turns_checked: int = 0
     turns_missed: int = 0  # not applied by the very next tick: client->engine slower than a tick
     window_turns_checked: int = 0
     window_turns_missed: int = 0
+    turn_delays: list = field(default_factory=list)  # ticks from decision to the tick showing it
+    window_turn_delays: list = field(default_factory=list)
     deaths: collections.Counter = field(default_factory=collections.Counter)
+    window_deaths: collections.Counter = field(default_factory=collections.Counter)
     crash: str | None = None
     setup_latencies: list = field(default_factory=list)
 
@@ -218,14 +235,10 @@ class Player:
                 if kind == "tick":
                     await self.on_tick(message, now_ms)
                 elif kind == "gameState":
-                    if not self.synced and self.queued_at is not None:
-                        self.seated_s = time.monotonic() - self.queued_at
-                    self.synced = True
-                    self.last_tick = message.get("tick")
-                    if message.get("status") != "started":
-                        self.ended, self.ended_at_ms = True, now_ms
+                    self.on_game_state(message, now_ms)
                 elif kind == "gameEnd":
                     self.ended, self.ended_at_ms = True, now_ms
+                    self.end_reason = message.get("reason")
                 elif kind == "error":
                     self.errors[message.get("code")] += 1
         except websockets.ConnectionClosed:
@@ -236,14 +249,29 @@ class Player:
             if not self.closing:
                 self.closed_unexpectedly = True
 
+    def on_game_state(self, state: dict, now_ms: float) -> None:
+        if self.synced:
+            self.fresh_states += 1
+            if self.last_tick is not None and state.get("tick", 0) > self.last_tick:
+                self.ticks_skipped_by_fresh_state += state["tick"] - self.last_tick
+        elif self.queued_at is not None:
+            self.seated_s = time.monotonic() - self.queued_at
+        self.synced = True
+        self.last_tick = state.get("tick")
+        if state.get("status") != "started":
+            self.ended, self.ended_at_ms = True, now_ms
+            self.end_reason = (state.get("result") or {}).get("reason", state.get("status"))
+
     def follow_board(self, message: dict) -> None:
         """Ticks carry deltas: each applies to the board the event before it left. After a gap
-        (which the server heals with a fresh gameState) there is no board until that state."""
+        (which the server should heal with the missed events or a fresh gameState) there is no
+        board until the next gameState."""
         kind, v = message.get("type"), message.get("v")
         if kind == "gameState":
             self.board, self.board_v = message, v
         elif isinstance(v, int) and self.board_v is not None and v > self.board_v:
             if v != self.board_v + 1:
+                self.version_gaps += 1
                 self.board = None
             elif kind == "tick" and self.board is not None:
                 self.board = apply_tick(self.board, message)
@@ -251,130 +279,125 @@ class Player:
 
     async def on_tick(self, tick: dict, now_ms: float) -> None:
         number = tick["tick"]
+        in_window = self.window.contains(now_ms)
         if now_ms < self.window.start_ms:
             self.setup_latencies.append(now_ms - tick["ts"])
-        if self.window.contains(now_ms):
-            self.window_ticks += 1
-            self.latencies.append(now_ms - tick["ts"])
-            if self.last_tick is not None:
-                if number > self.last_tick + 1:
-                    self.dropped += number - self.last_tick - 1
-                elif number <= self.last_tick:
-                    self.reordered += 1
-        if self.pending_turn is not None and number == self.pending_turn[1] + 1:
-            me = next((p for p in tick["players"] if p["username"] == self.username), None)
-            if me is not None:
-                missed = me["direction"] != self.pending_turn[0]
-                self.turns_checked += 1
-                self.turns_missed += missed
-                if self.window.contains(now_ms):
-                    self.window_turns_checked += 1
-                    self.window_turns_missed += missed
-        if self.pending_turn is not None and number > self.pending_turn[1]:
-            self.pending_turn = None
+        if in_window:
+            self.count_window_tick(number, now_ms - tick["ts"])
+        self.check_pending_turn(tick, in_window)
         for happening in tick.get("events", ()):
             if happening.get("kind") == "died" and happening.get("player") == self.username:
                 self.deaths[happening.get("cause")] += 1
+                if in_window:
+                    self.window_deaths[happening.get("cause")] += 1
         if self.last_tick is None or number > self.last_tick:
             self.last_tick = number
         if tick.get("countdown", 0) == 0:
             self.live = True
-        if self.board is None:
+        await self.steer(number)
+
+    def count_window_tick(self, number: int, latency_ms: float) -> None:
+        self.window_ticks += 1
+        self.latencies.append(latency_ms)
+        if self.last_tick is not None:
+            if number > self.last_tick + 1:
+                self.dropped += number - self.last_tick - 1
+            elif number <= self.last_tick:
+                self.reordered += 1
+
+    def check_pending_turn(self, tick: dict, in_window: bool) -> None:
+        """Whether the turn sent last shows in this tick: how late turns take effect."""
+        if self.pending_turn is None:
             return
-        choice = self.steer(self.board)
-        if choice is not None:
-            if self.last_sent is not None and self.last_sent[0] == choice and number <= self.last_sent[1] + 2:
-                return
-            self.last_sent = (choice, number)
-            self.pending_turn = (choice, number)
-            self.sent += 1
-            await self.socket.send(json.dumps({"type": "direction", "direction": choice}))
+        direction, decided_on = self.pending_turn
+        number = tick["tick"]
+        me = next((p for p in tick["players"] if p["username"] == self.username), None)
+        if me is None or not me["alive"]:
+            self.pending_turn = None
+            return
+        applied = me["direction"] == direction
+        if number == decided_on + 1:
+            self.turns_checked += 1
+            self.turns_missed += not applied
+            if in_window:
+                self.window_turns_checked += 1
+                self.window_turns_missed += not applied
+        if applied:
+            self.turn_delay.observe(number - decided_on)
+            self.turn_delays.append(number - decided_on)
+            if in_window:
+                self.window_turn_delays.append(number - decided_on)
+            self.pending_turn = None
+        elif number - decided_on > PENDING_TURN_EXPIRY_TICKS:
+            self.pending_turn = None
 
-    def steer(self, board: dict) -> str | None:
-        """The direction to send now, or None. Keeps straight in open space; near a wall, a snake or
-        another head it scores each free neighbour by the room behind it (bounded flood fill),
-        minus penalties for cells another head can also enter next tick and for wall-side cells
-        (snakes that hug the walls trap each other in corners)."""
-        me = None
-        blocked: set[tuple[int, int]] = set()
-        risky: set[tuple[int, int]] = set()
-        other_heads = []
-        for player in board["players"]:
-            if not player["alive"] or not player["body"]:
-                continue
-            if player["username"] == self.username:
-                me = player
-            else:
-                hx, hy = player["head"]
-                other_heads.append((hx, hy))
-                risky.update((hx + dx, hy + dy) for dx, dy in DIRECTIONS.values())
-            blocked.update((x, y) for x, y in player["body"])
-        if me is None or board["countdown"] > 0:
-            return None
-        width, height = board["width"], board["height"]
-        hx, hy = me["head"]
-        current = me["direction"]
+    async def steer(self, number: int) -> None:
+        """Decides on the freshest board only (a frame already waiting means this one is stale),
+        and not while its last turn has yet to show: the choice allowed for that delay."""
+        if self.board is None or self.pending_turn is not None or self.ended or self.frames_waiting():
+            return
+        choice = choose_direction(self.board, self.username, self.turn_delay.lead, self.rng, self.wander)
+        if choice is None:
+            return
+        self.pending_turn = (choice, number)
+        self.sent += 1
+        await self.socket.send(json.dumps({"type": "direction", "direction": choice}))
 
-        def free(c: tuple[int, int]) -> bool:
-            return 0 <= c[0] < width and 0 <= c[1] < height and c not in blocked
-
-        wander = self.rng.random() < self.wander
-
-        def clearance(x: int, y: int, ddx: int, ddy: int, cap: int = 5) -> int:
-            run = 0
-            while run < cap and free((x + ddx * (run + 1), y + ddy * (run + 1))):
-                run += 1
-            return run
-
-        dx, dy = DIRECTIONS[current]
-        calm = (
-            clearance(hx, hy, dx, dy) >= 4
-            and (hx + dx, hy + dy) not in risky
-            and min(hx, hy, width - 1 - hx, height - 1 - hy) >= 3
-            and not any(abs(x - hx) + abs(y - hy) <= 4 for x, y in other_heads)
-        )
-        if calm and not wander:
-            return None
-        limit = 2 * len(me["body"]) + 30
-
-        def room(c: tuple[int, int]) -> int:
-            seen, todo = {c}, [c]
-            while todo and len(seen) < limit:
-                x, y = todo.pop()
-                for ddx, ddy in DIRECTIONS.values():
-                    n = (x + ddx, y + ddy)
-                    if n not in seen and free(n):
-                        seen.add(n)
-                        todo.append(n)
-            return len(seen)
-
-        # Slack matters more than the shortest path: an intent that arrives a tick or two late
-        # must not kill, so keep off the walls and prefer a long free run ahead.
-        wall_penalty = {0: 12, 1: 6, 2: 2}
-        options = []
-        for direction, (ddx, ddy) in DIRECTIONS.items():
-            if direction == OPPOSITE[current]:
-                continue
-            c = (hx + ddx, hy + ddy)
-            if not free(c):
-                continue
-            edge = min(c[0], c[1], width - 1 - c[0], height - 1 - c[1])
-            score = room(c) + 2 * clearance(c[0], c[1], ddx, ddy) - wall_penalty.get(edge, 0)
-            score -= limit if c in risky else 0
-            score -= 3 * sum(
-                (c[0] + ax, c[1] + ay) in blocked for ax, ay in DIRECTIONS.values() if (c[0] + ax, c[1] + ay) != (hx, hy)
-            )
-            score += self.rng.random() * (10 if wander else 1)
-            if direction == current:
-                score += 1.5  # keep going when it is as good
-            options.append((score, direction))
-        if not options:
-            return None
-        best = max(options)[1]
-        return None if best == current else best
+    def frames_waiting(self) -> int:
+        assembler = getattr(self.socket, "recv_messages", None)
+        return len(getattr(assembler, "frames", ()))
 
 
 # ------------------------------------------------------------------------------ one N
+
+
+def tally_players(result: Result, players: list[Player], games: dict[str, list[Player]], window: Window) -> None:
+    """Adds up the players' figures. Delivery counts the players of games still live when the
+    window opened, each over the part of the window its game lasted; games over before it are
+    reported apart, with their reasons."""
+    for p in players:
+        result.latencies.extend(p.latencies)
+        result.dropped += p.dropped
+        result.reordered += p.reordered
+        result.version_gaps += p.version_gaps
+        result.fresh_states += p.fresh_states
+        result.ticks_skipped_by_fresh_state += p.ticks_skipped_by_fresh_state
+        result.sent += p.sent
+        result.errors.update(p.errors)
+        result.closed += p.closed_unexpectedly
+        result.deaths.update(p.deaths)
+        result.window_deaths.update(p.window_deaths)
+        result.turn_delays.extend(p.turn_delays)
+        result.window_turn_delays.extend(p.window_turn_delays)
+        result.never_synced += p.socket is not None and not p.synced
+        result.turns = tuple(
+            a + b
+            for a, b in zip(
+                result.turns,
+                (p.turns_checked, p.turns_missed, p.window_turns_checked, p.window_turns_missed),
+                strict=True,
+            )
+        )
+        if p.crash:
+            result.crashes.append(p.crash)
+    for matched in games.values():
+        seated = [p for p in matched if p.synced]  # a player whose game socket never opened is unseated
+        if not seated:
+            continue
+        ends = [p.ended_at_ms for p in seated if p.ended_at_ms is not None]
+        ended_at = min(ends, default=float("inf"))
+        reason = next((p.end_reason for p in seated if p.end_reason), "?")
+        if ended_at < window.start_ms:
+            result.end_reasons_before[reason] += 1
+            continue
+        result.live_games += 1
+        if ended_at < window.end_ms:
+            result.end_reasons_during[reason] += 1
+        live_s = (min(ended_at, window.end_ms) - window.start_ms) / 1000
+        result.expected_ticks += len(seated) * live_s * TICK_HZ
+        result.ticks += sum(p.window_ticks for p in seated)
+    result.ended_before = sum(result.end_reasons_before.values())
+    result.ended_during = sum(result.end_reasons_during.values())
 
 
 @dataclass
@@ -399,6 +422,7 @@ class Result:
     runqueue: dict = field(default_factory=dict)
     machine_busy: float = 0.0
     engine: dict = field(default_factory=dict)
+    engine_link: dict = field(default_factory=dict)  # web1 -> the workers' inbox streams, over the window
     note: str = ""
     profiles: dict = field(default_factory=dict)
     deaths: collections.Counter = field(default_factory=collections.Counter)
@@ -412,6 +436,16 @@ class Result:
     setup_cpu: dict = field(default_factory=dict)
     setup_latencies: list = field(default_factory=list)
     turns: tuple = (0, 0, 0, 0)  # checked, missed (all), checked, missed (window)
+    turn_delays: list = field(default_factory=list)  # ticks from decision to the tick showing it
+    window_turn_delays: list = field(default_factory=list)
+    window_deaths: collections.Counter = field(default_factory=collections.Counter)
+    expected_ticks: float = 0.0  # 10 per second of each live game's players over the window
+    live_games: int = 0  # games not over when the window opened
+    end_reasons_before: collections.Counter = field(default_factory=collections.Counter)
+    end_reasons_during: collections.Counter = field(default_factory=collections.Counter)
+    version_gaps: int = 0
+    fresh_states: int = 0
+    ticks_skipped_by_fresh_state: int = 0
     baseline_busy: float = float("nan")
     load: tuple = (float("nan"), float("nan"))  # 1-minute load average as the window opens and closes
 
@@ -427,12 +461,19 @@ class Run:
             if process.popen.poll() is not None:
                 raise StackFailed(f"{process.name} exited with {process.popen.returncode}")
 
-    async def engine_stats(self) -> dict:
+    async def healthz(self) -> dict:
         try:
             _, body = await asyncio.to_thread(http_json, self.stack.http() + "/healthz")
         except (OSError, ValueError):
             return {}
-        return body.get("engine", {}) if isinstance(body, dict) else {}
+        return body if isinstance(body, dict) else {}
+
+    async def engine_stats(self) -> dict:
+        return (await self.healthz()).get("engine", {})
+
+    async def engine_link_stats(self) -> dict:
+        """The answering web process's figures of its messages to the workers' inbox streams."""
+        return (await self.healthz()).get("engine_link", {})
 
     async def make_guests(self, n: int) -> list[tuple[str, str, int]]:
         ports = self.stack.ports
@@ -480,19 +521,21 @@ class Run:
             player.seat_failure = f"{type(error).__name__}: {error}"
 
     async def seat_all(self, players: list[Player], tasks: dict) -> None:
-        """Seats every player at once, as fast as the server matches and admits them, and waits
+        """Seats every player at once (or --seat-rate a second), as fast as the server matches and admits them, and waits
         until each seated player has its gameState (or --seat-timeout s have passed)."""
         # Queue and game handshakes are limited apart: a matched player connects to its game at
         # once, as a browser does, rather than behind other players' queue handshakes (its game
         # waits only seating_seconds for it).
         handshakes = {"queue": asyncio.Semaphore(self.args.handshakes), "game": asyncio.Semaphore(self.args.handshakes)}
 
-        async def one(player: Player) -> None:
+        async def one(i: int, player: Player) -> None:
+            if self.args.seat_rate:
+                await asyncio.sleep(i / self.args.seat_rate)
             await self.seat(player, handshakes)
             if player.socket is not None:
                 tasks[player.username] = asyncio.ensure_future(player.play())
 
-        seating = asyncio.gather(*(one(p) for p in players))
+        seating = asyncio.gather(*(one(i, p) for i, p in enumerate(players)))
         while not seating.done():
             self.check_stack()
             await asyncio.wait([seating], timeout=0.5)
@@ -516,8 +559,17 @@ class Run:
         setup_started = time.monotonic()
         engine_at_setup = await self.engine_stats()
         guests = await self.make_guests(n)
+        turn_delay = TurnDelay()
         players = [
-            Player(username=u, token=t, port=p, rng=random.Random(args.seed * 100_003 + i), wander=args.wander, window=window)
+            Player(
+                username=u,
+                token=t,
+                port=p,
+                rng=random.Random(args.seed * 100_003 + i),
+                wander=args.wander,
+                window=window,
+                turn_delay=turn_delay,
+            )
             for i, (u, t, p) in enumerate(guests)
         ]
         tasks: dict[str, asyncio.Task] = {}
@@ -532,7 +584,13 @@ class Run:
             result.guests_s = time.monotonic() - setup_started
             setup_cpu_before = {name: cpu_seconds(pids) for name, pids in trees.items()}
             seating_started = time.monotonic()
+            seating_profilers = (
+                await self.start_profilers(procs, f"{n}-seating", args.timeout_per_n) if args.profile_seating else {}
+            )
             await self.seat_all(players, tasks)
+            if seating_profilers:
+                profiles = await self.finish_profilers(seating_profilers, interrupt=True)
+                result.profiles.update({f"{name} while seating": summary for name, summary in profiles.items()})
             arrivals = [p.queued_at + p.seated_s for p in players if p.seated_s is not None]
             result.seating_s = max(arrivals, default=seating_started) - seating_started
             result.seated_s = [p.seated_s for p in players if p.seated_s is not None]
@@ -553,7 +611,6 @@ class Run:
             result.games = len(games)
             result.game_sizes = collections.Counter(len(v) for v in games.values())
             result.setup_s = time.monotonic() - setup_started
-            result.ended_before = sum(1 for ps in games.values() if any(p.ended for p in ps))
             result.setup_latencies = [lat for p in players for lat in p.setup_latencies]
 
             # The window.
@@ -566,8 +623,9 @@ class Run:
                     await asyncio.sleep(0.01)
                     lag.append((time.perf_counter() - t - 0.01) * 1000)
 
-            profilers = await self.start_profilers(procs, n) if args.py_spy else {}
+            profilers = await self.start_profilers(procs, str(n), args.window) if args.py_spy else {}
             engine_before = await self.engine_stats()
+            link_before = await self.engine_link_stats()
             cpu_before = {name: cpu_seconds(pids) for name, pids in trees.items()}
             wait_before = {name: runqueue_wait_seconds(pids) for name, pids in trees.items()}
             machine_before = machine_ticks()
@@ -591,10 +649,12 @@ class Run:
             total = machine_after[0] - machine_before[0]
             result.machine_busy = 1 - (machine_after[1] - machine_before[1]) / total if total else float("nan")
             engine_after = await self.engine_stats()
+            link_after = await self.engine_link_stats()
             stop_lag.set()
             await probe
             result.loop_lag_ms = lag
             result.window_s = args.window
+            result.engine_link = {k: v - link_before[k] for k, v in link_after.items() if isinstance(link_before.get(k), int)}
             for key in ("ticks", "late_ticks", "skipped_ticks", "dropped_intents", "dropped_messages"):
                 if key in engine_after and key in engine_before:
                     result.engine[key] = engine_after[key] - engine_before[key]
@@ -610,34 +670,9 @@ class Run:
                     else "setup" if engine_before["max_lateness_ms"] != engine_at_setup["max_lateness_ms"]
                     else "earlier"
                 )
-            for p in players:
-                result.ticks += p.window_ticks
-                result.latencies.extend(p.latencies)
-                result.dropped += p.dropped
-                result.reordered += p.reordered
-                result.sent += p.sent
-                result.errors.update(p.errors)
-                result.closed += p.closed_unexpectedly
-                result.deaths.update(p.deaths)
-                result.never_synced += p.socket is not None and not p.synced
-                result.turns = tuple(
-                    a + b
-                    for a, b in zip(
-                        result.turns,
-                        (p.turns_checked, p.turns_missed, p.window_turns_checked, p.window_turns_missed),
-                        strict=True,
-                    )
-                )
-                if p.crash:
-                    result.crashes.append(p.crash)
-            result.ended_during = sum(
-                1
-                for ps in games.values()
-                if not any(p.ended_at_ms is not None and p.ended_at_ms < window.start_ms for p in ps)
-                and any(p.ended_at_ms is not None and window.start_ms <= p.ended_at_ms < window.end_ms for p in ps)
-            )
+            tally_players(result, players, games, window)
             if profilers:
-                result.profiles = await self.finish_profilers(profilers)
+                result.profiles.update(await self.finish_profilers(profilers))
         finally:
             await self.close_players(players, tasks)
         await self.wait_for_games_to_end()
@@ -679,25 +714,29 @@ class Run:
 
     # -- py-spy -------------------------------------------------------------------------------
 
-    async def start_profilers(self, procs: dict[str, int], n: int) -> dict:
+    async def start_profilers(self, procs: dict[str, int], label: str, seconds: float) -> dict:
+        """py-spy on the worker (and with --profile-web each web process) for `seconds`, or until
+        finish_profilers(..., interrupt=True) stops it."""
         profilers = {}
         for name, pid in procs.items():
             if name.startswith("web") and not self.args.profile_web:
                 continue
-            out = self.stack.workdir / f"pyspy-{name}-{n}.txt"
+            out = self.stack.workdir / f"pyspy-{name}-{label}.txt"
             command = [
-                self.args.py_spy, "record", "--pid", str(pid), "--duration", str(int(self.args.window)),
+                self.args.py_spy, "record", "--pid", str(pid), "--duration", str(int(seconds)),
                 "--rate", "100", "--nonblocking", "--threads", "--format", "raw", "--output", str(out),
             ] + (["--idle"] if self.args.profile_idle else [])  # fmt: skip
             process = await asyncio.create_subprocess_exec(
                 *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
             )
-            profilers[name] = (process, out)
+            profilers[name] = (process, out, time.monotonic())
         return profilers
 
-    async def finish_profilers(self, profilers: dict) -> dict:
+    async def finish_profilers(self, profilers: dict, interrupt: bool = False) -> dict:
         summaries = {}
-        for name, (process, out) in profilers.items():
+        for name, (process, out, started) in profilers.items():
+            if interrupt and process.returncode is None:
+                process.send_signal(signal.SIGINT)  # py-spy writes what it has on SIGINT
             try:
                 _, stderr = await asyncio.wait_for(process.communicate(), timeout=self.args.window + 30)
             except TimeoutError:
@@ -708,7 +747,8 @@ class Run:
             if not out.exists():
                 summaries[name] = f"py-spy failed: {stderr.decode(errors='replace')[-500:]}"
                 continue
-            summaries[name] = summarize_profile(out.read_text(), self.args.profile_top, self.args.window)
+            seconds = min(time.monotonic() - started, self.args.window) if not interrupt else time.monotonic() - started
+            summaries[name] = summarize_profile(out.read_text(), self.args.profile_top, seconds)
         return summaries
 
 
@@ -762,20 +802,36 @@ def summarize_profile(raw: str, top: int, seconds: float, rate: int = 100) -> st
 # ------------------------------------------------------------------------------ output
 
 
+def delivered_share(r: Result) -> float:
+    return r.ticks / r.expected_ticks if r.expected_ticks else float("nan")
+
+
 def print_result(r: Result) -> None:
     lat = r.latencies
-    expected = r.players * TICK_HZ
-    delivered = r.ticks / r.window_s if r.window_s else 0.0
     sizes = ", ".join(f"{count}x{size}" for size, count in sorted(r.game_sizes.items()))
     print(
         f"\nN={r.players}: {r.games} games ({sizes} players), setup {r.setup_s:.1f} s (guests {r.guests_s:.1f} s), "
         f"window {r.window_s:.0f} s"
     )
     print(
-        f"  delivered {delivered:.0f} ticks/s of {expected:.0f} expected; latency p50 {percentile(lat, 50):.1f} "
+        f"  delivered {r.ticks} of {r.expected_ticks:.0f} expected ticks ({delivered_share(r):.2%}) to the players of "
+        f"the {r.live_games} games live when the window opened; latency p50 {percentile(lat, 50):.1f} "
         f"p99 {percentile(lat, 99):.1f} max {max(lat, default=float('nan')):.1f} ms; dropped {r.dropped}; "
-        f"games ended before/during window {r.ended_before}/{r.ended_during}"
+        f"version gaps left unhealed {r.version_gaps}; fresh gameStates {r.fresh_states} "
+        f"({r.ticks_skipped_by_fresh_state} ticks skipped)"
     )
+    print(
+        f"  games ended before the window {r.ended_before} {dict(r.end_reasons_before)}, during it {r.ended_during} "
+        f"{dict(r.end_reasons_during)}; snake deaths by cause since connect {dict(r.deaths)}, "
+        f"in the window {dict(r.window_deaths)}"
+    )
+    for label, delays in (("since connect", r.turn_delays), ("in the window", r.window_turn_delays)):
+        if delays:
+            print(
+                f"  turns, ticks from the tick decided on to the tick showing them ({label}): p50 "
+                f"{percentile(delays, 50):.0f} p90 {percentile(delays, 90):.0f} p99 {percentile(delays, 99):.0f} "
+                f"max {max(delays)} over {len(delays)} turns"
+            )
     if r.setup_latencies:
         sl = r.setup_latencies
         setup_cpu = "  ".join(f"{name} {share:.0%}" for name, share in r.setup_cpu.items())
@@ -811,6 +867,13 @@ def print_result(r: Result) -> None:
             "  engine heartbeat over the window: "
             + ", ".join(f"{k} {round(v, 2) if isinstance(v, float) else v}" for k, v in r.engine.items())
         )
+    if r.engine_link.get("round_trips"):
+        link = r.engine_link
+        print(
+            f"  web process answering /healthz -> engine over the window: {link.get('sent')} messages in "
+            f"{link['round_trips']} round trips ({link.get('sent', 0) / link['round_trips']:.2f} a round trip), "
+            f"lost {link.get('lost')}, via the channel {link.get('via_channel')}"
+        )
     extra = []
     if r.reordered:
         extra.append(f"{r.reordered} tick(s) out of order/duplicated")
@@ -818,14 +881,12 @@ def print_result(r: Result) -> None:
         extra.append(f"{r.closed} socket(s) closed by the server")
     if r.errors:
         extra.append(f"errors {dict(r.errors)}")
-    extra.append(f"{r.sent} direction messages sent")
+    extra.append(f"{r.sent} direction messages sent since connect")
     checked, missed, w_checked, w_missed = r.turns
     if checked:
         extra.append(
             f"turns that missed the next tick: {missed}/{checked} since connect, {w_missed}/{w_checked} in the window"
         )
-    if r.deaths:
-        extra.append(f"snake deaths since connect by cause {dict(r.deaths)}")
     if r.never_synced:
         extra.append(f"{r.never_synced} client(s) never got their gameState (engine sync lost?)")
     if r.crashes:
@@ -844,30 +905,36 @@ def print_table(results: list[Result], web: int) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nEnd to end, {web} web process(es), 1 worker, 10 Hz Snake, 4 players per game; load average now {load}")
     header = (
-        f"{'players':>7} {'games':>5} {'deliv t/s':>9} {'exp t/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-        f"{'dropped':>7} {'ended early':>11} {'seating s':>9} {'unseated':>8} {'seat p99':>8} {'client CPU':>10} "
-        f"{'worker CPU':>10} {'web CPU':>11} "
-        f"{'redis CPU':>9} {'busy':>5} {'late ticks':>10} {'load avg':>11}"
+        f"{'players':>7} {'games':>5} {'live':>5} {'delivered':>9} {'recv t/s':>8} {'exp t/s':>7} {'p50 ms':>7} "
+        f"{'p99 ms':>7} {'max ms':>7} {'gaps':>4} {'ended b/d':>9} {'seating s':>9} {'unseated':>8} {'seat p99':>8} "
+        f"{'turn p90':>8} {'client CPU':>10} {'worker CPU':>10} {'web CPU':>11} {'redis CPU':>9} {'busy':>5} "
+        f"{'late ticks':>10} {'load avg':>11}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
         webs = "/".join(f"{v:.0%}" for k, v in r.cpu.items() if k.startswith("web"))
         print(
-            f"{r.players:>7} {r.games:>5} {r.ticks / r.window_s if r.window_s else 0:>9.0f} {r.players * TICK_HZ:>7.0f} "
+            f"{r.players:>7} {r.games:>5} {r.live_games:>5} {delivered_share(r):>9.2%} "
+            f"{r.ticks / r.window_s if r.window_s else 0:>8.0f} {r.expected_ticks / r.window_s if r.window_s else 0:>7.0f} "
             f"{percentile(r.latencies, 50):>7.1f} {percentile(r.latencies, 99):>7.1f} "
-            f"{max(r.latencies, default=float('nan')):>7.1f} "
-            f"{r.dropped:>7} {str(r.ended_during) + ('+' + str(r.ended_before) if r.ended_before else ''):>11} "
+            f"{max(r.latencies, default=float('nan')):>7.1f} {r.dropped + r.version_gaps:>4} "
+            f"{f'{r.ended_before}/{r.ended_during}':>9} "
             f"{r.seating_s:>9.1f} {r.players - len(r.seated_s):>8} {percentile(r.setup_latencies, 99):>8.0f} "
+            f"{percentile(r.window_turn_delays, 90):>8.0f} "
             f"{r.client_cpu:>10.0%} {r.cpu.get('worker', float('nan')):>10.0%} {webs:>11} "
             f"{r.cpu.get('redis', float('nan')):>9.0%} "
             f"{r.machine_busy:>5.0%} {r.engine.get('late_ticks', '?'):>10} {r.load[0]:>5.2f};{r.load[1]:>5.2f}"
         )
-    print("(ended early: games ended during the window [+ before it, during seating or the countdown];")
+    print("(live: games not over when the window opened; delivered: ticks received by their players over expected,")
+    print(" 10 a second while each game lasted in the window; recv/exp t/s: the same per second;")
+    print(" gaps: ticks dropped plus version gaps, none healed; ended b/d: games over before / during the window;")
     print(" seating s: first queue handshake to the last player's gameState; unseated: players never seated;")
-    print(" seat p99: tick latency while players were being seated, before the window; CPU: share of one core over the window;")
-    print(" load avg: 1-minute load average as the window opened; as it closed;")
-    print(" busy: whole machine; late ticks: engine iterations that ran a full period late, from its heartbeat)")
+    print(" seat p99: tick latency while players were being seated, before the window;")
+    print(" turn p90: ticks from the tick a turn was decided on to the tick showing it, in the window;")
+    print(" CPU: share of one core over the window; busy: whole machine;")
+    print(" late ticks: engine iterations that ran a full period late, from its heartbeat;")
+    print(" load avg: 1-minute load average as the window opened; as it closed)")
 
 
 # ------------------------------------------------------------------------------ main
@@ -886,11 +953,21 @@ def main() -> int:
     parser.add_argument("--wander", type=float, default=0.03, help="chance per tick that a bot turns at random")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--handshakes", type=int, default=50, help="queue (and game) handshakes in flight while seating")
+    parser.add_argument(
+        "--seat-rate",
+        type=float,
+        default=0.0,
+        help="players per second starting to queue (default 0: all at once); a slower pace keeps the seating load"
+        " from delaying the turns of the games already running",
+    )
     parser.add_argument("--seat-timeout", type=float, default=60.0, help="longest wait for a match, a handshake, a gameState")
     parser.add_argument("--timeout-per-n", type=float, default=300.0, help="seconds allowed per N, setup included")
     parser.add_argument("--settle", type=float, default=40.0, help="max seconds to wait for games to end between N")
     parser.add_argument("--py-spy", default=None, help="path to py-spy: sample the worker during each window")
     parser.add_argument("--profile-web", action="store_true", help="with --py-spy, sample the web process(es) too")
+    parser.add_argument(
+        "--profile-seating", action="store_true", help="with --py-spy, sample while players are being seated too"
+    )
     parser.add_argument("--profile-top", type=int, default=15)
     parser.add_argument("--profile-idle", action="store_true", help="with --py-spy, sample idle threads too (--idle)")
     parser.add_argument("--log-level", default="INFO", help="LOG_LEVEL of the stack's processes")
