@@ -389,6 +389,10 @@ class GameEngine(threading.Thread):
         game = LiveGame.started(message, self.session_factories[message["kind"]], self.clock())
         self.games[game_id] = game
         self._schedule(game, game.deadline)
+        if message.get("resume_after_v"):
+            # Its versions jumped: connected clients see the new head and resync at once, rather
+            # than at the game's next event (a chess game may wait minutes for a move).
+            self.outbox.head(game_id, game.v)
         logger.info("game %s (%s) started", game_id, game.session.kind, extra={"game_id": game_id})
 
     def play(self, game: LiveGame, now: float, during: str, step: Callable[[], list[Effect]]) -> None:

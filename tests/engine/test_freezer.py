@@ -83,3 +83,11 @@ def test_a_chess_turn_in_progress_is_charged_up_to_its_freeze_and_not_for_the_ou
     stale = {**frozen, "ply": frozen["ply"] - 1}
     resumed = ChessSession(seats=seats, settings={"tc": "5+0"}, seed=1, now=70.0, saved_moves=saved, frozen=stale)
     assert resumed.game.clock.remaining_ms("black", 70.0) == black_before
+
+
+def test_a_game_that_moved_announces_its_new_head_at_once(clock, broadcaster, store):
+    engine = snake_engine(clock, broadcaster, store)
+    frozen = {"tick": 0, "snakes": [], "food": [], "over": False, "winner": None, "end_reason": None}
+    start_snake(engine, frozen={**frozen, "away_in": {}, "arriving": [], "seating_in": 0.0}, resume_after_v=41)
+    heads = [m.get("head") for target, name, m in broadcaster.sends if target == "game" and name == "s1"]
+    assert heads == [41 + RESUME_VERSION_GAP]
