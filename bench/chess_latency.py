@@ -61,7 +61,7 @@ import chess
 import redis
 
 from bench.chess_seating import ONE_ADDRESS_FOR_ALL_BOTS, SeatedGame, load_average, seat_games, start_workers
-from bench.end_to_end import cpu_seconds, process_tree, python_pid
+from bench.end_to_end import cpu_seconds, percentile, process_tree, python_pid
 from engine.wire import RELAY_CHANNEL_PREFIX
 from tests.integration.harness import Client, Stack, http_json, procfile_stack
 
@@ -75,11 +75,6 @@ SUMMARY_READS_AT_ONCE = 4
 SUMMARY_READ_TRIES = 5
 # Games whose relay channels the probe listens to.
 PROBED_GAMES = 20
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else math.nan
 
 
 @dataclass
@@ -218,7 +213,7 @@ class RelayProbe(threading.Thread):
                     saved.append(sent_ms - ts)
                     published.append(heard_ms - sent_ms)
                     relayed.append(received_ms - heard_ms)
-        return percentile(saved, 0.5), percentile(published, 0.5), percentile(relayed, 0.5)
+        return percentile(saved, 50), percentile(published, 50), percentile(relayed, 50)
 
 
 class WindowCpu:
@@ -277,11 +272,11 @@ async def measure_moves(stack: Stack, games: int, tc: str, think: float, window_
         "failed": len(seating.failed),
         "moves": len(in_window),
         "moves_per_s": len(in_window) / window_s,
-        "p50": percentile(in_window, 0.50),
-        "p99": percentile(in_window, 0.99),
+        "p50": percentile(in_window, 50),
+        "p99": percentile(in_window, 99),
         "max": max(in_window, default=math.nan),
-        "to_engine_p50": percentile(to_engine, 0.50),
-        "from_engine_p50": percentile(from_engine, 0.50),
+        "to_engine_p50": percentile(to_engine, 50),
+        "from_engine_p50": percentile(from_engine, 50),
         "after_engine_p50": probe.medians(pairs, window),
         "aborted": sum(pair.end_status == "aborted" for pair in pairs),
         "ended": sum(pair.end_status not in (None, "aborted") for pair in pairs),

@@ -35,6 +35,8 @@ import time
 
 import django
 
+from bench.end_to_end import percentile
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kogame.settings")
 
 
@@ -174,14 +176,13 @@ def run(path: str, args: argparse.Namespace) -> dict:
     sender_cpu = cpu.get()
     # From the first message sent to the last one received.
     span = max(times) - times[0] if latencies else float("nan")
-    latencies.sort()
     return {
         "path": path,
         "received": len(latencies),
         "per_second": len(latencies) / span if span else float("nan"),
         "p50": statistics.median(latencies) if latencies else float("nan"),
-        "p99": latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan"),
-        "max": latencies[-1] if latencies else float("nan"),
+        "p99": percentile(latencies, 99),
+        "max": max(latencies, default=float("nan")),
         "lost": args.messages - len(latencies),
         "sender_us": sender_cpu / max(1, len(latencies)) * 1e6,
         "receiver_us": receiver_cpu / max(1, len(latencies)) * 1e6,

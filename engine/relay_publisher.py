@@ -1,14 +1,14 @@
-"""Worker mode: each round of the engine's relay messages leaves as one PUBLISH per message,
-pipelined into one round trip to Redis: one per game on the game's relay channel, and the
-replies to single sockets on their web process's reply channel. Every web process that holds a
+"""Worker mode: each round of the engine's relay messages leaves in one round trip to Redis, one
+PUBLISH per message: one per game on the game's relay channel, and the replies to single sockets
+on their web process's reply channel. Every web process that holds a
 socket of the game is subscribed to the game's channel and fans the message out to those
 sockets (players/relay.py), so a message crosses Redis once per web process, never once per
 socket.
 
-Any process may publish a game's messages: the web processes do not care which engine runs it.
-A worker among several publishes through a Lua step that first checks its lease is alive
-(engine/cluster/scripts.py): once its lease has run out, others own its games, and nothing it
-still had to say reaches a socket.
+Any worker may publish a game's messages: the web processes do not care which engine runs it.
+The round is a Lua step that first checks the worker's lease is alive (engine/cluster/scripts.py):
+once its lease has run out, others own its games, and nothing it still had to say reaches a
+socket. The same step keeps the games the worker froze (engine/freezer.py).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class FencedOut(Exception):
 
 
 class RedisRelayPublisher:
-    def __init__(self, redis_url: str, *, worker_id: Callable[[], str] | None = None) -> None:
+    def __init__(self, redis_url: str, *, worker_id: Callable[[], str]) -> None:
         # No retry: a round sent again after a timeout could reach the sockets twice (harmless for
         # versioned events, not for spectators' chat); a lost round is healed instead.
         self.client = redis.Redis.from_url(
@@ -49,14 +49,8 @@ class RedisRelayPublisher:
         self._fenced_publish = self.client.register_script(FENCED_PUBLISH)
 
     async def publish(self, messages: list[tuple[str, dict]], snapshots: Sequence[tuple[str, dict]] = ()) -> None:
-        if self.worker_id is not None:
-            args: list = [len(messages), SNAPSHOT_TTL_MS]
-            args += [part for channel, message in messages for part in (channel, relay_payload(message))]
-            args += [part for key, snapshot in snapshots for part in (key, orjson.dumps(snapshot))]
-            if await self._fenced_publish(keys=[lease_key(self.worker_id())], args=args) == -1:
-                raise FencedOut(f"the lease of worker {self.worker_id()} has run out")
-            return
-        pipeline = self.client.pipeline(transaction=False)
-        for channel, message in messages:
-            pipeline.publish(channel, relay_payload(message))
-        await pipeline.execute()
+        args: list = [len(messages), SNAPSHOT_TTL_MS]
+        args += [part for channel, message in messages for part in (channel, relay_payload(message))]
+        args += [part for key, snapshot in snapshots for part in (key, orjson.dumps(snapshot))]
+        if await self._fenced_publish(keys=[lease_key(self.worker_id())], args=args) == -1:
+            raise FencedOut(f"the lease of worker {self.worker_id()} has run out")

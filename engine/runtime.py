@@ -52,6 +52,7 @@ _caretaker: Caretaker | None = None
 _stopped = False
 _memory_heartbeat = MemoryHeartbeat()
 _worker_directory: WorkerDirectory | None = None
+_channel_router: ChannelRouter | None = None
 
 
 def memory_heartbeat() -> MemoryHeartbeat:
@@ -65,9 +66,6 @@ def worker_directory() -> WorkerDirectory:
     if _worker_directory is None:
         _worker_directory = WorkerDirectory(settings.REDIS_URL)
     return _worker_directory
-
-
-_channel_router: ChannelRouter | None = None
 
 
 def channel_router() -> ChannelRouter | None:

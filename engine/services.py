@@ -140,9 +140,8 @@ def games_adopt(
     lone engine starting): games of a resumable kind (chess) go on from their saved records (and
     their turn in progress, if in `frozen`), other games in `frozen` (Snake, {game id: {"v": last
     version, "frozen": board}}) from their board (both returned as engine.start_game messages);
-    the others end as aborted with reason
-    "server_restart" (returned as engine.orphaned messages, so the engine tells their
-    still-connected players). Games no longer live get no message.
+    the others end as aborted with reason "server_restart" (returned as engine.orphaned messages,
+    so the engine tells their still-connected players). Games no longer live get no message.
     From now on only `worker_id` may save them (the rows stay locked until this commits, so a
     save of the worker that lost them lands before and is read here, or is refused after)."""
     live = Game.objects.select_for_update().filter(status=Game.Status.STARTED)

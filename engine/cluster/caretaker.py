@@ -3,11 +3,11 @@
 - Claims the games this engine starts itself (a rematch) and releases the games it has evicted;
   the engine hands these over without waiting (`claim`, `release`).
 - Adopts the games of workers whose lease ran out: each survivor takes the games that hash to it
-  (a Lua step per game makes each game move exactly once), loads them from the database (chess resumes from its
-  saved moves; a Snake board goes on from the snapshot its last owner kept in Redis, or ends as
-  "server_restart" if there is none),
-  and hands the start messages to its engine, then what the dead worker's inbox holds for those
-  games (sent while it was dying, or by web processes that have not noticed yet), in order.
+  (a Lua step per game makes each game move exactly once) and loads them from the database
+  (chess resumes from its saved moves; a Snake board goes on from the snapshot its last owner
+  kept in Redis, or ends as "server_restart" if there is none). It hands the start messages to
+  its engine, then what the dead worker's inbox holds for those games (sent while it was dying,
+  or by web processes that have not noticed yet), in order.
 - Now and then adopts live games that nobody owns (a web process that died between creating a
   game and assigning it, or a Redis that lost its keys).
 - When this worker's own lease ran out (it stalled), has the engine drop every game, then
@@ -28,6 +28,7 @@ import redis
 
 from engine.cluster.adoption_hold import AdoptionHold
 from engine.cluster.dead_inboxes import DEAD_INBOX_SECONDS, DeadInboxes
+from engine.cluster.directory import read_leases
 from engine.cluster.keys import WORKERS, inbox_key, lease_key, owned_key, owner_key, snapshot_key, text
 from engine.cluster.lease import WorkerLease
 from engine.cluster.scripts import ADOPT, ASSIGN, RELEASE
@@ -61,7 +62,6 @@ class Caretaker(threading.Thread):
         self.submit = submit
         self.adopt_games = adopt_games
         self.unowned_games = unowned_games
-        self.adopted = 0
         # Messages for the games being adopted wait here until they are started (the engine's).
         self.hold = AdoptionHold()
         self._candidates: list[str] = []
@@ -134,8 +134,7 @@ class Caretaker(threading.Thread):
         """Takes this worker's share of the games of dead workers, and starts following their
         inboxes for what was sent to them about those games."""
         me = self.lease.worker_id
-        ids = [text(member) for member in self.client.smembers(WORKERS)]
-        leases = self.client.mget([lease_key(worker_id) for worker_id in ids]) if ids else []
+        ids, leases = read_leases(self.client)
         live = [worker_id for worker_id, raw in zip(ids, leases, strict=True) if raw is not None]
         dead = [worker_id for worker_id, raw in zip(ids, leases, strict=True) if raw is None and worker_id != me]
         if me not in live:
@@ -143,7 +142,7 @@ class Caretaker(threading.Thread):
         adopted: list[str] = []
         for worker_id in dead:
             games = sorted(text(member) for member in self.client.smembers(owned_key(worker_id)))
-            share = self._share(worker_id, games, sorted(live))
+            share = self._share(worker_id, games, live)
             self.hold.adopting(share)
             self._candidates += share
             taken = []
@@ -197,7 +196,6 @@ class Caretaker(threading.Thread):
         # Games that ended meanwhile need no owner.
         for game_id in set(game_ids) - {message["game_id"] for message in messages}:
             self.release(game_id)
-        self.adopted += len(game_ids)
         logger.warning("worker %s adopted %d game(s)", self.lease.worker_id, len(game_ids))
 
     def _resign(self) -> None:

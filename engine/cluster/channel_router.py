@@ -12,7 +12,6 @@ web process's message id lets only the first one act on it.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 import orjson
@@ -20,8 +19,6 @@ import redis.asyncio as redis
 
 from engine.cluster.keys import inbox_key, owned_key, owner_key, text
 from engine.cluster.scripts import ASSIGN
-
-logger = logging.getLogger("kogame.engine")
 
 # How long a message id is remembered: far longer than a message waits on the channel.
 SEEN_MS = 600_000

@@ -37,19 +37,19 @@ def _entries(ids: list[str], leases: list, now: float) -> list[dict]:
     return sorted(workers, key=lambda worker: worker["id"])
 
 
-def _read_leases(client: redis.Redis) -> tuple[list[str], list]:
+def read_leases(client: redis.Redis) -> tuple[list[str], list]:
+    """Every registered worker id, sorted, and its lease (None once it has run out)."""
     ids = sorted(text(member) for member in client.smembers(WORKERS))
     return ids, client.mget([lease_key(worker_id) for worker_id in ids]) if ids else []
 
 
 def live_workers(client: redis.Redis) -> list[dict]:
     """Every worker whose lease is alive, with the figures it renewed the lease with."""
-    return _entries(*_read_leases(client), time.time())
+    return _entries(*read_leases(client), time.time())
 
 
-def games_without_live_owner(client: redis.Redis, live_ids: set[str]) -> int:
-    """Games still listed under a worker whose lease has run out (adoption pending)."""
-    dead = [text(member) for member in client.smembers(WORKERS) if text(member) not in live_ids]
+def games_without_live_owner(client: redis.Redis, dead: list[str]) -> int:
+    """Games still listed under the workers `dead`, whose leases have run out (adoption pending)."""
     if not dead:
         return 0
     pipeline = client.pipeline(transaction=False)
@@ -78,9 +78,9 @@ class WorkerDirectory:
     def read(self) -> tuple[list[dict], int]:
         """The live workers, and how many games wait for a new owner."""
         try:
-            ids, leases = _read_leases(self.client)
-            live = {worker_id for worker_id, raw in zip(ids, leases, strict=True) if raw is not None}
-            self._last = (ids, leases, games_without_live_owner(self.client, live))
+            ids, leases = read_leases(self.client)
+            dead = [worker_id for worker_id, raw in zip(ids, leases, strict=True) if raw is None]
+            self._last = (ids, leases, games_without_live_owner(self.client, dead))
         except redis.RedisError as error:
             if self._last is None:
                 raise

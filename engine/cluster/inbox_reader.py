@@ -29,7 +29,6 @@ class InboxReader(threading.Thread):
         self.client = client
         self.worker_id = worker_id
         self.submit = submit
-        self.read = 0
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -79,7 +78,6 @@ class InboxReader(threading.Thread):
             return
         for message in messages if isinstance(messages, list) else []:
             if isinstance(message, dict):
-                self.read += 1
                 self.submit(message)
 
     def stop(self, timeout: float = 2.0) -> None:

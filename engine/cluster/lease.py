@@ -53,9 +53,6 @@ class WorkerLease:
             if self.on_lost is not None:
                 self.on_lost()
 
-    def alive(self) -> bool:
-        return bool(self.client.exists(lease_key(self.worker_id)))
-
     def release(self) -> None:
         """Gives the lease up at once (a clean stop): the other workers adopt the games now
         rather than when the lease would have run out."""
