@@ -71,8 +71,11 @@ import sys
 import time
 from collections import defaultdict
 
+import engine.games.snake.board_render as board_render
 import engine.games.snake.rules as snake_rules
+import engine.games.snake.session as snake_session
 import engine.live_game as live_game_module
+from engine.games.snake.boards import BOARDS, DIRECTION_NAMES, SEATS, STRIDE
 from engine.loop import GameEngine, tune_garbage_collector
 
 PLAYERS_PER_GAME = 4
@@ -156,29 +159,33 @@ class Bench:
             print(f"warning: games are not aligned ({len(deadlines)} distinct deadlines)", file=sys.stderr)
         return max(deadlines)
 
-    def _plan(self, state, name: str) -> dict | None:
-        snake = state.snakes.get(name)
-        if snake is None or not snake.alive:
+    def _plan(self, board, name: str) -> dict | None:
+        """Reads the board's arrays in place (engine/games/snake/boards.py): a copy of the state
+        for every game each tick would cost more than the tick itself."""
+        seat = board.seat_of.get(name)
+        snake = board.slot * SEATS + seat if seat is not None else None
+        if snake is None or not BOARDS.alive[snake]:
             self.respawns += 1
             return {"type": "respawn"}
-        width, height = state.config.width, state.config.height
-        occupancy = state.occupancy
-        head_x, head_y = snake.body[0]
+        width, height = board.config.width, board.config.height
+        occupancy = BOARDS.occupancy[board.slot]
+        head_x, head_y = int(BOARDS.head_x[snake]), int(BOARDS.head_y[snake])
+        heading = DIRECTION_NAMES[BOARDS.direction[snake]]
 
         def free(direction: str) -> bool:
             dx, dy = DIRECTIONS[direction]
             x, y = head_x + dx, head_y + dy
-            return 0 <= x < width and 0 <= y < height and occupancy.item(y, x) == 0
+            return 0 <= x < width and 0 <= y < height and occupancy.item(y * STRIDE + x) == 0
 
         seek = self.rng.random() < self.turn_prob
-        if free(snake.direction) and not seek:
+        if free(heading) and not seek:
             return None
-        options = [d for d in DIRECTIONS if d != OPPOSITE[snake.direction] and free(d)]
+        options = [d for d in DIRECTIONS if d != OPPOSITE[heading] and free(d)]
         if not options:
             return None
-        if seek and state.food:
+        if seek and board.food:
             # Head for the nearest food (Manhattan), ties broken at random.
-            food_x, food_y = min(state.food, key=lambda f: abs(f[0] - head_x) + abs(f[1] - head_y))
+            food_x, food_y = min(board.food, key=lambda f: abs(f[0] - head_x) + abs(f[1] - head_y))
             self.rng.shuffle(options)
             choice = min(
                 options,
@@ -186,7 +193,7 @@ class Bench:
             )
         else:
             choice = self.rng.choice(options)
-        if choice == snake.direction:
+        if choice == heading:
             return None
         self.turns += 1
         return {"type": "direction", "direction": choice}
@@ -196,9 +203,9 @@ class Bench:
         count = 0
         submit = self.engine.submit
         for game_id in self.game_ids:
-            state = self.engine.games[game_id].session.state
+            board = self.engine.games[game_id].session.board
             for name in self.players:
-                intent = self._plan(state, name)
+                intent = self._plan(board, name)
                 if intent is not None:
                     submit(
                         {
@@ -221,7 +228,7 @@ class Bench:
                 )
         self.clock.now = self.next_deadline()
         self.engine.pump()
-        joined = sum(len(g.session.state.snakes) for g in self.engine.games.values())
+        joined = sum(len(g.session.board.seat_of) for g in self.engine.games.values())
         if joined != self.n * PLAYERS_PER_GAME:
             print(f"warning: {joined} of {self.n * PLAYERS_PER_GAME} players joined", file=sys.stderr)
 
@@ -293,9 +300,7 @@ def run_child(args) -> dict:
     sends = bench.broadcaster.sends - sends_before
     skipped = bench.engine.stats.skipped_ticks - stats_before["skipped_ticks"]
 
-    lengths = [
-        len(s.body) for g in bench.engine.games.values() for s in g.session.state.snakes.values() if s.alive
-    ]
+    lengths = [len(s.body) for g in bench.engine.games.values() for s in g.session.state.snakes.values() if s.alive]
     tick_bytes = [len(g.history[-1][1]) for g in bench.engine.games.values() if g.history]
 
     breakdown = run_breakdown(bench, args.breakdown_iterations) if args.breakdown_iterations else None
@@ -340,12 +345,14 @@ def run_breakdown(bench: Bench, iterations: int) -> dict:
 
         return wrapper
 
-    # The names the engine really calls: SnakeSession calls rules.step and rules.render_tick
-    # through the module, and LiveGame encodes every event with the encode_json it imported.
-    saved = (snake_rules.step, snake_rules.render_tick, live_game_module.encode_json)
-    snake_rules.step = timed("rules step", saved[0])
-    snake_rules.render_tick = timed("render tick", saved[1])
-    live_game_module.encode_json = timed("json encode", saved[2])
+    # The names the engine really calls: SnakeSession calls step_boards and render_ticks by the
+    # names it imported, step_boards hands the boards it sets aside to rules.step through the
+    # module, and LiveGame encodes every event with the encode_json it imported.
+    saved = (snake_session.step_boards, board_render.render_ticks, snake_rules.step, live_game_module.encode_json)
+    snake_session.step_boards = timed("boards step", saved[0])
+    board_render.render_ticks = timed("render tick", saved[1])
+    snake_rules.step = timed("rules step", saved[2])
+    live_game_module.encode_json = timed("json encode", saved[3])
     bench.engine.handle = timed("intents (handle)", GameEngine.handle.__get__(bench.engine))
     bench.engine.flush = timed("flush", GameEngine.flush.__get__(bench.engine))
     total = 0.0
@@ -354,10 +361,12 @@ def run_breakdown(bench: Bench, iterations: int) -> dict:
             _, pump_s, _ = bench.iteration()
             total += pump_s
     finally:
-        snake_rules.step, snake_rules.render_tick, live_game_module.encode_json = saved
+        snake_session.step_boards, board_render.render_ticks, snake_rules.step, live_game_module.encode_json = saved
         del bench.engine.handle, bench.engine.flush
-    if spent["render tick"] == 0 or spent["json encode"] == 0:
-        raise SystemExit("the breakdown timed no tick render or encode: the loop calls other names now")
+    if spent["render tick"] == 0 or spent["json encode"] == 0 or spent["boards step"] == 0:
+        raise SystemExit("the breakdown timed no step, tick render or encode: the loop calls other names now")
+    # rules.step runs inside step_boards: the arrays' share is what remains of it.
+    spent["boards step, arrays"] = spent.pop("boards step") - spent["rules step"]
     shares = {name: seconds / total for name, seconds in spent.items()}
     shares["other (heap, emit, dicts)"] = 1.0 - sum(shares.values())
     return {"iterations": iterations, "mean_ms": total / iterations * 1000, "shares": shares}
@@ -373,7 +382,15 @@ def machine_ticks() -> tuple[int, int]:
     return sum(values), values[3] + values[4]
 
 
-BREAKDOWN_ORDER = ["intents (handle)", "rules step", "render tick", "json encode", "flush", "other (heap, emit, dicts)"]
+BREAKDOWN_ORDER = [
+    "intents (handle)",
+    "boards step, arrays",
+    "rules step",
+    "render tick",
+    "json encode",
+    "flush",
+    "other (heap, emit, dicts)",
+]
 LABEL_HEADER = f"{'games':>6} {'json/gc':>21}"
 
 
@@ -436,7 +453,10 @@ def print_tables(results: list[dict], period_ms: float) -> None:
             b = r["breakdown"]
             cells = " ".join(f"{b['shares'].get(name, 0.0):>{max(8, len(name))}.1%}" for name in BREAKDOWN_ORDER)
             print(f"{row_label(r)} {b['mean_ms']:>8.3f} {cells}")
-        print("(render and json encode run inside advance(); 'rules step' is snake.step including its intent re-validation)")
+        print(
+            "(render and json encode run inside advance(); 'boards step, arrays' moves the usual boards together,"
+            " 'rules step' is the reference rules.step for the boards set aside)"
+        )
 
     print()
     print(

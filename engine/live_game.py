@@ -9,6 +9,7 @@ event notices.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -32,6 +33,12 @@ HEAD_REPEAT_SECONDS = 5.0
 # How far the versions of a game that moved to another engine process jump past its last known
 # version: the previous process may have sent events after it.
 RESUME_VERSION_GAP = 1_000_000
+
+
+def next_beat(now: float, period: float) -> float:
+    """The first multiple of `period` after `now`: games of one period tick at the same moments,
+    so the engine ticks them together (a kind may then step them all in one go, as Snake does)."""
+    return (math.floor(now / period) + 1) * period
 
 
 @dataclass
@@ -63,8 +70,9 @@ class LiveGame:
         seats = seats_from_message(list(message["seats"]))
         session = factory(seats=seats, settings=dict(message["settings"]), seed=int(message["seed"]), now=now, **resume)
         mode = message.get("mode", "match")
-        game = cls(game_id=str(message["game_id"]), session=session, mode=mode, deadline=now + session.period)
-        if message.get("resume_after_v"):
+        game = cls(game_id=str(message["game_id"]), session=session, mode=mode, deadline=next_beat(now, session.period))
+        # Zero too: a board frozen before its first event may have sent events after it.
+        if message.get("resume_after_v") is not None:
             game.v = message["resume_after_v"] + RESUME_VERSION_GAP
         return game
 
@@ -77,6 +85,16 @@ class LiveGame:
         text = encode_json(event)
         if durable:
             self.unconfirmed.append(self.v)
+        if self.unconfirmed:
+            self.held.append((self.v, text))
+            return []
+        return self._release([(self.v, text)], now)
+
+    def add_encoded(self, text: str, *, now: float) -> list[tuple[int, str]]:
+        """add_event for an event already encoded (a JSON object): its version and time are
+        written into its end."""
+        self.v += 1
+        text = f'{text[:-1]},"v":{self.v},"ts":{round(time.time() * 1000)}}}'
         if self.unconfirmed:
             self.held.append((self.v, text))
             return []

@@ -30,6 +30,7 @@ from engine.games import KINDS
 from engine.games.effects import (
     BotTurn,
     Effect,
+    EncodedEvent,
     Event,
     GameCreated,
     GameSession,
@@ -44,6 +45,7 @@ from engine.live_game import RETAIN_ENDED_SECONDS, LiveGame
 from engine.orphans import ORPHAN_HEAD, Orphans
 from engine.outbox import Outbox, Send
 from engine.presence import PresenceBook
+from engine.ticking import tick_games
 from engine.wire import end_event
 
 logger = logging.getLogger("kogame.engine")
@@ -222,44 +224,43 @@ class GameEngine(threading.Thread):
         """Ticks every game whose deadline has come. Each next deadline is the previous one plus
         the period, so timing never drifts; a game that fell more than a period behind skips the
         ticks it missed instead of running them back to back."""
+        due = []
         for deadline, game_id in self._deadlines.due(now):
             game = self.games.get(game_id)
             if game is None or game.deadline != deadline:
                 continue
-            if game.ended_at is not None:
-                # A finished game wakes only to announce its head and, in the end, to be evicted.
-                evict_at = game.ended_at + RETAIN_ENDED_SECONDS
-                if now >= evict_at:
-                    del self.games[game_id]
-                    self.presence.forget_game(game_id)
-                    if self.ownership is not None:
-                        self.ownership.release(game_id)
-                    if self.freezer is not None:
-                        self.freezer.forget(game_id)
-                else:
-                    self._announce_head(game, now)
-                    self._schedule(game, min(evict_at, game.next_head_at()))
+            if game.ended_at is None:
+                due.append(game)
                 continue
-            self._tick(game, now)
+            # A finished game wakes only to announce its head and, in the end, to be evicted.
+            evict_at = game.ended_at + RETAIN_ENDED_SECONDS
+            if now >= evict_at:
+                self._evict(game_id)
+            else:
+                self._announce_head(game, now)
+                self._schedule(game, min(evict_at, game.next_head_at()))
+        for game, ticked in tick_games(due, now):
+            if isinstance(ticked, Exception):
+                self._fail(game, now, "tick", ticked)
+            else:
+                self.stats.ticks += 1
+                for effect in ticked:
+                    self.emit(game, effect)
+                self._check_end(game, now)
             if self.freezer is not None:
                 self.freezer.after_tick(game, now)
             self._announce_head(game, now)
             period = game.session.period
-            missed = self.stats.record_lateness(now - deadline, period)
-            self._schedule(game, deadline + (missed + 1) * period)
+            missed = self.stats.record_lateness(now - game.deadline, period)
+            self._schedule(game, game.deadline + (missed + 1) * period)
 
-    def _tick(self, game: LiveGame, now: float) -> None:
-        intents = list(game.intents)
-        game.intents.clear()
-        try:
-            events = game.session.tick(intents, now)
-        except Exception:
-            self._fail(game, now, "tick")
-            return
-        self.stats.ticks += 1
-        for event in events:
-            self.emit(game, event)
-        self._check_end(game, now)
+    def _evict(self, game_id: str) -> None:
+        del self.games[game_id]
+        self.presence.forget_game(game_id)
+        if self.ownership is not None:
+            self.ownership.release(game_id)
+        if self.freezer is not None:
+            self.freezer.forget(game_id)
 
     def _check_end(self, game: LiveGame, now: float) -> None:
         if game.ended_at is not None or game.mode == "arena":
@@ -277,9 +278,11 @@ class GameEngine(threading.Thread):
         except Exception:
             logger.exception("could not hand the result of game %s to the store", game.game_id, extra={"game_id": game.game_id})
 
-    def _fail(self, game: LiveGame, now: float, during: str) -> None:
+    def _fail(self, game: LiveGame, now: float, during: str, error: Exception | None = None) -> None:
         # One game's bug must not stop the others: end it with a reason players can read.
-        logger.exception("game %s failed during %s; ending it", game.game_id, during, extra={"game_id": game.game_id})
+        logger.error(
+            "game %s failed during %s; ending it", game.game_id, during, exc_info=error or True, extra={"game_id": game.game_id}
+        )
         self.abort(game, now)
 
     def abort(self, game: LiveGame, now: float) -> None:
@@ -293,6 +296,10 @@ class GameEngine(threading.Thread):
         self._end(game, now, outcome)
 
     def emit(self, game: LiveGame, effect: Effect) -> None:
+        if isinstance(effect, EncodedEvent):
+            self.stats.events += 1
+            self.publish_released(game, game.add_encoded(effect.text, now=self.clock()))
+            return
         if isinstance(effect, BotTurn):
             ask_bot(self.bots, game.game_id, effect)
             return
@@ -389,7 +396,11 @@ class GameEngine(threading.Thread):
         game = LiveGame.started(message, self.session_factories[message["kind"]], self.clock())
         self.games[game_id] = game
         self._schedule(game, game.deadline)
-        if message.get("resume_after_v"):
+        # Sockets that arrived before the game did (a game adopted from a dead worker, or one whose
+        # players connected before its start reached the engine): its rules must not wait for them.
+        here = [((game_id, seat.name), True) for seat in game.session.seats if self.presence.is_connected((game_id, seat.name))]
+        self.inbound.apply_presence(here, self.clock())
+        if message.get("resume_after_v") is not None:
             # Its versions jumped: connected clients see the new head and resync at once, rather
             # than at the game's next event (a chess game may wait minutes for a move).
             self.outbox.head(game_id, game.v)

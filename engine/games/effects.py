@@ -8,7 +8,7 @@ as `now` (monotonic seconds) and randomness comes from the seeded generator the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 BOT_LEVELS = ("easy", "medium", "hard")
 
@@ -95,6 +95,14 @@ class Event:
     new_game: NewGame | None = None
 
 
+class EncodedEvent(NamedTuple):
+    """An event for everyone in the game, already encoded as a JSON object, for a kind that
+    writes its frequent events straight from its arrays (Snake's ticks): the loop adds the
+    version and time to it. Never held for a record."""
+
+    text: str
+
+
 @dataclass(frozen=True)
 class BotTurn:
     """A bot must choose a move off the engine thread; its answer comes back as an
@@ -108,7 +116,7 @@ class BotTurn:
     increment_ms: int
 
 
-Effect = Event | BotTurn
+Effect = Event | EncodedEvent | BotTurn
 
 
 class IntentRefused(Exception):

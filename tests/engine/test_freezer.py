@@ -17,8 +17,8 @@ def snake_engine(clock, broadcaster, store) -> GameEngine:
     return engine
 
 
-def start_snake(engine, **extra) -> None:
-    settings = {"countdown_ticks": 0, "seating_seconds": 0}
+def start_snake(engine, settings=None, **extra) -> None:
+    settings = settings or {"countdown_ticks": 0, "seating_seconds": 0}
     engine.submit(
         {"type": "engine.start_game", "game_id": "s1", "kind": "snake", "seats": SEATS, "settings": settings, "seed": 5, **extra}
     )
@@ -64,6 +64,23 @@ def test_a_board_thawed_in_another_engine_goes_on_from_where_it_was_frozen(clock
     clock.now += 0.1
     second.pump()
     assert game.session.state.tick == last["frozen"]["tick"] + 1
+
+
+def test_a_board_frozen_before_its_first_event_still_jumps_its_versions_when_thawed(clock, broadcaster, store):
+    # Frozen at its first tick while it waited for its people: no event yet, v 0. Its worker may
+    # have sent ticks after that, so the board thawed elsewhere must number past them too.
+    first = snake_engine(clock, broadcaster, store)
+    start_snake(first, settings={"countdown_ticks": 0, "seating_seconds": 10})
+    first.games["s1"].session.arriving.add("somebody")
+    clock.now += 0.1
+    first.pump()
+    (frozen,) = snapshots(broadcaster)
+    assert frozen["v"] == 0
+    second = snake_engine(clock, broadcaster, store)
+    start_snake(second, frozen=frozen["frozen"], resume_after_v=frozen["v"])
+    assert second.games["s1"].v == RESUME_VERSION_GAP
+    heads = [message.get("head") for target, name, message in broadcaster.sends if target == "game" and name == "s1"]
+    assert heads[-1] == RESUME_VERSION_GAP
 
 
 def test_a_chess_turn_in_progress_is_charged_up_to_its_freeze_and_not_for_the_outage():

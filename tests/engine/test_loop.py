@@ -378,6 +378,15 @@ def test_a_restarted_engine_learns_who_is_connected_from_the_reports(engine, clo
     assert presence_events(broadcaster) == [("a", True), ("b", True), ("b", False)]
 
 
+def test_players_connected_before_their_game_started_are_present_in_it(engine, clock, broadcaster):
+    # A worker adopting a dead worker's game knows its players' sockets from the web processes'
+    # reports before it starts the game: the rules hear of them as the game starts.
+    engine.submit({"type": "engine.presence_report", "process": "web1", "seq": 40, "sockets": [["g1", "a"]]})
+    engine.pump()
+    start(engine)
+    assert presence_events(broadcaster) == [("a", True)]
+
+
 def test_an_ended_game_announces_its_head_when_quiet_so_a_socket_that_lost_its_end_resyncs(engine, clock, broadcaster):
     start(engine, end_on_tick=1)
     clock.now += 0.1

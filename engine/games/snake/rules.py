@@ -510,16 +510,24 @@ def _top_up_food(state: SnakeState, rng: random.Random) -> list[Cell]:
     missing = _food_target(state) - len(state.food)
     if missing <= 0:
         return []
-    free = state.occupancy == 0
-    for x, y in state.food:
+    added = place_food(state.occupancy, state.food, missing, rng)
+    state.food.extend(added)
+    return added
+
+
+def place_food(occupancy: np.ndarray, food: Sequence[Cell], count: int, rng: random.Random) -> list[Cell]:
+    """`count` cells for new food (fewer if the board is fuller), drawn uniformly from the cells
+    without a snake or food, in the order drawn. Boards held in arrays draw theirs here too
+    (board_step.py), so both draw alike."""
+    free = occupancy == 0
+    for x, y in food:
         free[y, x] = False
     free_cells = np.flatnonzero(free)  # row-major indices: y * width + x
-    width = state.config.width
+    width = occupancy.shape[1]
     added = []
-    for choice in rng.sample(range(len(free_cells)), min(missing, len(free_cells))):
+    for choice in rng.sample(range(len(free_cells)), min(count, len(free_cells))):
         y, x = divmod(int(free_cells[choice]), width)
         added.append((x, y))
-    state.food.extend(added)
     return added
 
 

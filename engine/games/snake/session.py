@@ -1,11 +1,19 @@
-"""A live Snake game for the engine loop: the rules' state, its seats and its bots."""
+"""A live Snake game for the engine loop: its board (in the process's arrays), seats and bots.
+
+The engine ticks every Snake game due at once through `tick_together`, so the boards move
+together (engine/games/snake/board_step.py).
+"""
 
 from __future__ import annotations
 
 import random
+import weakref
+from collections.abc import Sequence
 
-from engine.games.effects import Effect, Event, IntentRefused, Outcome, Seat, winner_seats
-from engine.games.snake import bots, rules, snapshot
+from engine.games.effects import Effect, EncodedEvent, IntentRefused, Outcome, Seat, winner_seats
+from engine.games.snake import board_render, bots, rules, snapshot
+from engine.games.snake.board_step import step_boards, validate_intent
+from engine.games.snake.boards import BOARDS
 from engine.games.snake.state import snake_state
 
 # An arena player whose last socket left keeps their snake this long: a network blip or a page
@@ -29,19 +37,30 @@ class SnakeSession:
         if frozen is None:
             self.rng = random.Random(seed)
             self.bot_rng = random.Random(seed ^ _BOT_SEED_SALT)
-            self.state = rules.new_game(self.config, [seat.name for seat in seats], self.rng)
+            self._open(rules.new_game(self.config, [seat.name for seat in seats], self.rng))
             # Arena players whose last socket left, and when their snakes leave unless they come back.
             self.away_until: dict[str, float] = {}
             # The people of a matched game who have not connected yet: the board waits for them.
             self.arriving = set() if self.config.arena else {seat.name for seat in seats if seat.bot is None}
             self.seating_until = now + self.config.seating_seconds
             return
-        self.state = snapshot.thaw_state(self.config, frozen)
-        self.rng = snapshot.thawed_rng(seed, self.state.tick)
-        self.bot_rng = snapshot.thawed_rng(seed ^ _BOT_SEED_SALT, self.state.tick)
+        state = snapshot.thaw_state(self.config, frozen)
+        self._open(state)
+        self.rng = snapshot.thawed_rng(seed, state.tick)
+        self.bot_rng = snapshot.thawed_rng(seed ^ _BOT_SEED_SALT, state.tick)
         self.away_until = {name: now + seconds for name, seconds in frozen["away_in"].items()}
         self.arriving = set(frozen["arriving"])
         self.seating_until = now + frozen["seating_in"]
+
+    def _open(self, state: rules.SnakeState) -> None:
+        self.board = BOARDS.open(state)
+        # The board's slot is free again once the engine lets go of the game.
+        weakref.finalize(self, BOARDS.close, self.board)
+
+    @property
+    def state(self) -> rules.SnakeState:
+        """The board as the rules hold it: a copy, to read."""
+        return BOARDS.to_state(self.board)
 
     def freeze(self, now: float) -> dict:
         """Everything another engine process needs to go on with this game (snapshot.py)."""
@@ -55,7 +74,7 @@ class SnakeSession:
     def validate(self, name: str, intent: dict) -> str | None:
         if name in self.bots:
             return "bots are steered by the engine"
-        return rules.validate_intent(self.state, name, intent)
+        return validate_intent(BOARDS, self.board, name, intent)
 
     def apply(self, name: str, intent: dict, now: float) -> list[Effect]:
         raise IntentRefused("refused", f"snake has no immediate intent {intent.get('type')!r}")
@@ -71,28 +90,64 @@ class SnakeSession:
             return []
         if connected:
             self.away_until.pop(name, None)
-        elif name in self.state.snakes:
+        elif name in self.board.seat_of:
             self.away_until[name] = now + ARENA_AWAY_GRACE_SECONDS
         return []
 
     def tick(self, intents: list[tuple[str, dict]], now: float) -> list[Effect]:
+        (ticked,) = SnakeSession.tick_together([(self, intents)], now)
+        if isinstance(ticked, Exception):
+            raise ticked
+        return ticked
+
+    @staticmethod
+    def tick_together(
+        turns: Sequence[tuple[SnakeSession, list[tuple[str, dict]]]], now: float
+    ) -> list[list[Effect] | Exception]:
+        """Each game's tick, as `tick` would give it (or what it raised), all boards moving at once."""
+        effects: list[list[Effect] | Exception] = [[] for _ in turns]
+        positions, boards = [], []
+        for index, (session, intents) in enumerate(turns):
+            if session.arriving or session.away_until or session.bots:
+                ready = session._intents_for_tick(intents, now)
+                if ready is None:
+                    continue
+                intents = ready
+            positions.append(index)
+            boards.append((session.board, intents, session.rng))
+        ticked, ticked_boards, ticked_events = [], [], []
+        for index, (board, _, _), events in zip(positions, boards, step_boards(BOARDS, boards), strict=True):
+            if isinstance(events, Exception):
+                effects[index] = events
+            else:
+                ticked.append(index)
+                ticked_boards.append(board)
+                ticked_events.append(events)
+        for index, text in zip(ticked, board_render.encode_ticks(BOARDS, ticked_boards, ticked_events), strict=True):
+            effects[index] = [EncodedEvent(text)]
+        return effects
+
+    def _intents_for_tick(self, intents: list[tuple[str, dict]], now: float) -> list[tuple[str, dict]] | None:
+        """This tick's intents, the bots' and the departed players' included; None while the
+        board waits for its people."""
         if self.arriving:
             if now < self.seating_until:
-                return []  # nothing moves, the countdown included, until everyone is here
+                return None  # nothing moves, the countdown included, until everyone is here
             self.arriving.clear()
         departed = [name for name, until in self.away_until.items() if until <= now]
         if departed:
             intents = [(name, {"type": "leave"}) for name in departed] + intents
             for name in departed:
                 del self.away_until[name]
-        intents = self._bot_intents() + intents
-        happenings = rules.step(self.state, intents, self.rng)
-        return [Event({"type": "tick", **rules.render_tick(self.state), "events": happenings})]
+        if self.bots:
+            intents = self._bot_intents() + intents
+        return intents
 
     def _bot_intents(self) -> list[tuple[str, dict]]:
         steering = []
+        state = self.state
         for name, level in self.bots.items():
-            direction = bots.choose_direction(self.state, name, level, self.bot_rng)
+            direction = bots.choose_direction(state, name, level, self.bot_rng)
             if direction is not None:
                 steering.append((name, {"type": "direction", "direction": direction}))
         return steering
@@ -101,7 +156,7 @@ class SnakeSession:
         return snake_state(self.state, self.seats)
 
     def outcome(self) -> Outcome | None:
-        result = rules.result(self.state)
+        result = board_render.result(BOARDS, self.board)
         if result is None:
             return None
         return Outcome(
