@@ -19,15 +19,13 @@ probability --turn-prob per tick towards the nearest food (so snakes eat and gro
 
 Intents are submitted BEFORE the timed window (their submission cost is reported separately).
 The timed window is one `engine.pump()` with the fake clock set to the common deadline: handle
-the queued intents, advance (tick all N games: rules step, tick render, JSON encode), flush (one
+the queued intents, advance (tick all N games: the boards step, the tick events written as JSON), flush (one
 group send per game to the counting broadcaster). It is timed with time.perf_counter over
 --iterations iterations after --warmup iterations. The garbage collector stays on, as in the
 real engine; its collections and pauses during the timed iterations are reported (gc.callbacks).
 
 Variants, each run for every N (every combination of the values given):
 
-* --json orjson: the engine's encoder (`engine.wire.encode_json`); stdlib: the standard
-  library's `json.JSONEncoder(separators=(",", ":")).encode` in its place, as the engine had it.
 * --gc tuned: `engine.loop.tune_garbage_collector()` runs after the engine is built and before
   the games start, as `GameEngine.run()` runs it before any game arrives; default: CPython's
   collector as it comes.
@@ -35,11 +33,12 @@ Variants, each run for every N (every combination of the values given):
   game_engine`, so the collector has the worker's heap to walk (without it, only the engine's).
 
 An optional second pass (--breakdown-iterations, 0 to skip) wraps, in this process only, the
-functions the loop really calls, by the names it calls them: `rules.step` and
-`rules.render_tick` (as `engine.games.snake.session` calls them), the event encoder (the
-`encode_json` that `engine.live_game` calls, whichever --json put there), and the engine's
-`handle` / `flush`, and reports the share of each in the iteration. The wrappers add about a
-microsecond per call, so that pass is reported apart from the clean timings.
+functions the loop really calls, by the names it calls them: `step_boards` and `encode_ticks`
+(as `engine.games.snake.session` calls them: the boards' step, and the tick events written as
+JSON from the arrays), `rules.step` (the reference rules, which `step_boards` calls through the
+module for the boards it sets aside), and the engine's `handle` / `flush`, and reports the share
+of each in the iteration. The wrappers add about a microsecond per call, so that pass is
+reported apart from the clean timings.
 
 Each N and variant runs in a fresh child process so that its peak RSS growth (resource.getrusage
 ru_maxrss after the run minus before the engine was built) and its heap are its own. The
@@ -50,7 +49,7 @@ Run
 ---
     .venv/bin/python -m bench.engine_tick
     .venv/bin/python -m bench.engine_tick --games 1 10 100 1000 2000 --iterations 300
-    .venv/bin/python -m bench.engine_tick --games 1000 --json orjson stdlib --gc tuned default
+    .venv/bin/python -m bench.engine_tick --games 1000 --gc tuned default
 
 No network, no database, and no Django unless --worker-heap: the engine core is pure Python.
 """
@@ -74,13 +73,10 @@ from collections import defaultdict
 import engine.games.snake.board_render as board_render
 import engine.games.snake.rules as snake_rules
 import engine.games.snake.session as snake_session
-import engine.live_game as live_game_module
 from engine.games.snake.boards import BOARDS, DIRECTION_NAMES, SEATS, STRIDE
 from engine.loop import GameEngine, tune_garbage_collector
 
 PLAYERS_PER_GAME = 4
-# The engine's encoder before orjson, for --json stdlib.
-STDLIB_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 DIRECTIONS = snake_rules.DIRECTIONS
 OPPOSITE = {"UP": "DOWN", "DOWN": "UP", "LEFT": "RIGHT", "RIGHT": "LEFT"}
 
@@ -260,8 +256,6 @@ def load_worker_modules() -> None:
 def run_child(args) -> dict:
     if args.worker_heap:
         load_worker_modules()
-    if args.json == "stdlib":
-        live_game_module.encode_json = STDLIB_ENCODE
     gc.collect()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     bench = Bench(args.child, args.seed, args.turn_prob)
@@ -307,7 +301,7 @@ def run_child(args) -> dict:
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "games": args.child,
-        "variant": f"{args.json}/{args.gc}" + ("/worker" if args.worker_heap else ""),
+        "variant": args.gc + ("/worker" if args.worker_heap else ""),
         "iterations": args.iterations,
         "pump_ms": [t * 1000 for t in pump_times],
         "submit_ms": [t * 1000 for t in submit_times],
@@ -347,12 +341,11 @@ def run_breakdown(bench: Bench, iterations: int) -> dict:
 
     # The names the engine really calls: SnakeSession calls step_boards and render_ticks by the
     # names it imported, step_boards hands the boards it sets aside to rules.step through the
-    # module, and LiveGame encodes every event with the encode_json it imported.
-    saved = (snake_session.step_boards, board_render.render_ticks, snake_rules.step, live_game_module.encode_json)
+    # module.
+    saved = (snake_session.step_boards, board_render.encode_ticks, snake_rules.step)
     snake_session.step_boards = timed("boards step", saved[0])
-    board_render.render_ticks = timed("render tick", saved[1])
+    board_render.encode_ticks = timed("tick render and JSON", saved[1])
     snake_rules.step = timed("rules step", saved[2])
-    live_game_module.encode_json = timed("json encode", saved[3])
     bench.engine.handle = timed("intents (handle)", GameEngine.handle.__get__(bench.engine))
     bench.engine.flush = timed("flush", GameEngine.flush.__get__(bench.engine))
     total = 0.0
@@ -361,10 +354,10 @@ def run_breakdown(bench: Bench, iterations: int) -> dict:
             _, pump_s, _ = bench.iteration()
             total += pump_s
     finally:
-        snake_session.step_boards, board_render.render_ticks, snake_rules.step, live_game_module.encode_json = saved
+        snake_session.step_boards, board_render.encode_ticks, snake_rules.step = saved
         del bench.engine.handle, bench.engine.flush
-    if spent["render tick"] == 0 or spent["json encode"] == 0 or spent["boards step"] == 0:
-        raise SystemExit("the breakdown timed no step, tick render or encode: the loop calls other names now")
+    if spent["tick render and JSON"] == 0 or spent["boards step"] == 0:
+        raise SystemExit("the breakdown timed no step or tick render: the loop calls other names now")
     # rules.step runs inside step_boards: the arrays' share is what remains of it.
     spent["boards step, arrays"] = spent.pop("boards step") - spent["rules step"]
     shares = {name: seconds / total for name, seconds in spent.items()}
@@ -386,16 +379,15 @@ BREAKDOWN_ORDER = [
     "intents (handle)",
     "boards step, arrays",
     "rules step",
-    "render tick",
-    "json encode",
+    "tick render and JSON",
     "flush",
     "other (heap, emit, dicts)",
 ]
-LABEL_HEADER = f"{'games':>6} {'json/gc':>21}"
+LABEL_HEADER = f"{'games':>6} {'gc':>14}"
 
 
 def row_label(result: dict) -> str:
-    return f"{result['games']:>6} {result['variant']:>21}"
+    return f"{result['games']:>6} {result['variant']:>14}"
 
 
 def load_change(result: dict) -> str:
@@ -454,7 +446,7 @@ def print_tables(results: list[dict], period_ms: float) -> None:
             cells = " ".join(f"{b['shares'].get(name, 0.0):>{max(8, len(name))}.1%}" for name in BREAKDOWN_ORDER)
             print(f"{row_label(r)} {b['mean_ms']:>8.3f} {cells}")
         print(
-            "(render and json encode run inside advance(); 'boards step, arrays' moves the usual boards together,"
+            "(the step and the tick render run inside advance(); 'boards step, arrays' moves the usual boards together,"
             " 'rules step' is the reference rules.step for the boards set aside)"
         )
 
@@ -477,16 +469,16 @@ def print_tables(results: list[dict], period_ms: float) -> None:
     print("(GC columns: collections during the timed iterations, from gc.callbacks)")
 
 
-def run_one(args, n: int, encoder: str, collector: str) -> dict | None:
+def run_one(args, n: int, collector: str) -> dict | None:
     """One N and variant in a fresh child process; None if it failed."""
     command = [
         sys.executable, "-m", "bench.engine_tick", "--child", str(n),
         "--iterations", str(args.iterations), "--warmup", str(args.warmup),
         "--breakdown-iterations", str(args.breakdown_iterations),
         "--turn-prob", str(args.turn_prob), "--seed", str(args.seed),
-        "--json", encoder, "--gc", collector, *(["--worker-heap"] if args.worker_heap else []),
+        "--gc", collector, *(["--worker-heap"] if args.worker_heap else []),
     ]  # fmt: skip
-    label = f"N={n} {encoder}/{collector}"
+    label = f"N={n} {collector}"
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     busy_before = machine_ticks()
@@ -520,7 +512,6 @@ def main() -> int:
         "--turn-prob", type=float, default=0.5, help="chance a live bot steers towards the nearest food on a tick"
     )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--json", nargs="+", choices=["orjson", "stdlib"], default=["orjson"], help="event encoders to run")
     parser.add_argument("--gc", nargs="+", choices=["tuned", "default"], default=["tuned"], help="collector settings to run")
     parser.add_argument("--worker-heap", action="store_true", help="load Django and the worker's modules first")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds allowed per N")
@@ -528,18 +519,17 @@ def main() -> int:
     args = parser.parse_args()
 
     if args.child is not None:
-        args.json, args.gc = args.json[0], args.gc[0]
+        args.gc = args.gc[0]
         print("RESULT " + json.dumps(run_child(args)))
         return 0
 
     print("load average (1, 5, 15 min) at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), file=sys.stderr)
     results = []
     for n in args.games:
-        for encoder in args.json:
-            for collector in args.gc:
-                result = run_one(args, n, encoder, collector)
-                if result is not None:
-                    results.append(result)
+        for collector in args.gc:
+            result = run_one(args, n, collector)
+            if result is not None:
+                results.append(result)
     print()
     print("load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 

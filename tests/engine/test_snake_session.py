@@ -1,6 +1,9 @@
-"""SnakeSession: an arena player who drops out briefly keeps their snake."""
+"""SnakeSession: an arena player who drops out briefly keeps their snake; a board is given back."""
+
+import gc
 
 from engine.games.effects import Seat
+from engine.games.snake.boards import BOARDS
 from engine.games.snake.session import ARENA_AWAY_GRACE_SECONDS, SnakeSession
 
 
@@ -52,3 +55,13 @@ def test_a_person_who_never_connects_holds_the_board_only_for_the_seating_time()
 def test_bots_alone_never_wait():
     session = matched([Seat.robot(0, "easy"), Seat.robot(1, "easy")])
     assert session.tick([], 0.1) and session.state.tick == 1
+
+
+def test_a_game_the_engine_lets_go_of_gives_its_board_back():
+    session = arena_with("alice")
+    board = session.board
+    assert BOARDS.boards[board.slot] is board
+    del session
+    gc.collect()
+    assert BOARDS.boards[board.slot] is not board
+    assert not BOARDS.occupancy[board.slot].any()
