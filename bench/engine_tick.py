@@ -10,8 +10,10 @@ thread, with:
 * a fake clock that the script moves.
 
 N arena games (`"mode": "arena"`, settings `{"arena": true, "countdown_ticks": 0}`) are started
-with `engine.submit({"type": "engine.start_game", ...})` + `engine.pump()` at the same fake time,
-so every game has the same deadline and all N are due together on every iteration. Four players
+with `engine.submit({"type": "engine.start_game", ...})` + `engine.pump()` at the same fake time.
+Each game ticks on one of the engine's beats within the period (`engine.live_game.next_beat`:
+in the worker a tenth of the games tick together every 10 ms); the fake clock moves to the last
+game's deadline, so all N are due together in every iteration. Four players
 join each game with `respawn` intents. Before every tick a bot submits, for each player, a
 `respawn` intent when its snake is dead, and otherwise (seeded random) a `direction` intent when
 it wants to turn: always when the cell ahead is a wall or a snake (towards a free cell), and with
@@ -150,10 +152,9 @@ class Bench:
             raise SystemExit(f"only {len(self.engine.games)} of {self.n} games started")
 
     def next_deadline(self) -> float:
-        deadlines = {game.deadline for game in self.engine.games.values()}
-        if len(deadlines) != 1:
-            print(f"warning: games are not aligned ({len(deadlines)} distinct deadlines)", file=sys.stderr)
-        return max(deadlines)
+        """The last of the games' deadlines: every game is due by then (they sit on a period's
+        beats, live_game.next_beat, never more than a period apart)."""
+        return max(game.deadline for game in self.engine.games.values())
 
     def _plan(self, board, name: str) -> dict | None:
         """Reads the board's arrays in place (engine/games/snake/boards.py): a copy of the state

@@ -1,7 +1,7 @@
 """When each game is next due: the moments at which games are due, each with its games in the
 order added. A game's later entry supersedes its earlier ones (the loop checks the game's own
-`deadline` when it gets one). Games of one period share their moments (live_game.next_beat), so a
-thousand games due together cost one heap entry, not a thousand."""
+`deadline` when it gets one). Games of one period share a few moments (live_game.next_beat), so
+a thousand games due together cost a few heap entries, not a thousand."""
 
 from __future__ import annotations
 

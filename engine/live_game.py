@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,15 +31,20 @@ RETAIN_ENDED_SECONDS = 120.0
 # and repeats it while quiet: a socket that lost an event sees the gap and resyncs.
 HEAD_AFTER_QUIET_SECONDS = 0.5
 HEAD_REPEAT_SECONDS = 5.0
+# Beats a period on which games start ticking (next_beat).
+TICK_PHASES = 10
 # How far the versions of a game that moved to another engine process jump past its last known
 # version: the previous process may have sent events after it.
 RESUME_VERSION_GAP = 1_000_000
 
 
-def next_beat(now: float, period: float) -> float:
-    """The first multiple of `period` after `now`: games of one period tick at the same moments,
-    so the engine ticks them together (a kind may then step them all in one go, as Snake does)."""
-    return (math.floor(now / period) + 1) * period
+def next_beat(now: float, period: float, game_id: str) -> float:
+    """When a game starting at `now` first ticks: on one of TICK_PHASES beats a period, chosen by
+    its id. Games on one beat tick at the same moments, so the engine ticks them together (a kind
+    may step them all in one go, as Snake does); spreading them over the beats spreads the events
+    the web processes relay, which all at once would wait behind each other."""
+    offset = zlib.crc32(game_id.encode()) % TICK_PHASES * period / TICK_PHASES
+    return (math.floor((now - offset) / period) + 1) * period + offset
 
 
 @dataclass
@@ -70,7 +76,7 @@ class LiveGame:
         seats = seats_from_message(list(message["seats"]))
         session = factory(seats=seats, settings=dict(message["settings"]), seed=int(message["seed"]), now=now, **resume)
         mode = message.get("mode", "match")
-        game = cls(game_id=str(message["game_id"]), session=session, mode=mode, deadline=next_beat(now, session.period))
+        game = cls(game_id=str(message["game_id"]), session=session, mode=mode, deadline=next_beat(now, session.period, str(message["game_id"])))
         # Zero too: a board frozen before its first event may have sent events after it.
         if message.get("resume_after_v") is not None:
             game.v = message["resume_after_v"] + RESUME_VERSION_GAP

@@ -13,6 +13,8 @@ from engine.live_game import (
     HISTORY_LIMIT,
     INTENT_QUEUE_LIMIT,
     RETAIN_ENDED_SECONDS,
+    TICK_PHASES,
+    next_beat,
 )
 from engine.loop import GameEngine
 from engine.orphans import ORPHAN_HEAD
@@ -107,28 +109,36 @@ def intent(engine, username, body, game_id="g1", reply_channel="reply.1"):
 
 def test_ticks_follow_a_fixed_timestep_without_drift(engine, clock):
     session = start(engine, period=0.1)
-    start_time = clock.now
+    first = engine.games["g1"].deadline
+    assert clock.now < first <= clock.now + 0.1
     # Wake up a little late every time: deadlines stay on the original grid.
-    for step in range(1, 51):
-        clock.now = start_time + step * 0.1 + 0.03
+    for step in range(50):
+        clock.now = first + step * 0.1 + 0.03
         engine.pump()
     assert session.ticks == 50
-    assert engine.games["g1"].deadline == pytest.approx(start_time + 51 * 0.1)
+    assert engine.games["g1"].deadline == pytest.approx(first + 50 * 0.1)
     assert engine.stats.late_ticks == 0
+
+
+def test_games_of_one_period_tick_together_on_a_few_beats_within_it():
+    # Together, so a kind steps them in one go; on several beats, so their events are spread.
+    firsts = [next_beat(1000.0, 0.1, f"game-{index}") for index in range(200)]
+    assert len(set(firsts)) == TICK_PHASES
+    assert all(1000.0 < first <= 1000.1 for first in firsts)
 
 
 def test_a_late_tick_is_counted_and_missed_ticks_are_skipped_not_replayed(engine, clock):
     session = start(engine, period=0.1)
-    start_time = clock.now
-    clock.now = start_time + 0.1
+    first = engine.games["g1"].deadline
+    clock.now = first
     engine.pump()
     # The loop stalls for 0.55 s: one tick runs now, the 4 whole periods missed are skipped.
-    clock.now = start_time + 0.65
+    clock.now = first + 0.55
     engine.pump()
     assert session.ticks == 2
     assert engine.stats.late_ticks == 1
     assert engine.stats.skipped_ticks == 4
-    assert engine.games["g1"].deadline == pytest.approx(start_time + 0.7)
+    assert engine.games["g1"].deadline == pytest.approx(first + 0.6)
 
 
 def test_games_keep_their_own_tick_rates(engine, clock):
