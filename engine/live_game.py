@@ -76,7 +76,8 @@ class LiveGame:
         seats = seats_from_message(list(message["seats"]))
         session = factory(seats=seats, settings=dict(message["settings"]), seed=int(message["seed"]), now=now, **resume)
         mode = message.get("mode", "match")
-        game = cls(game_id=str(message["game_id"]), session=session, mode=mode, deadline=next_beat(now, session.period, str(message["game_id"])))
+        game_id = str(message["game_id"])
+        game = cls(game_id=game_id, session=session, mode=mode, deadline=next_beat(now, session.period, game_id))
         # Zero too: a board frozen before its first event may have sent events after it.
         if message.get("resume_after_v") is not None:
             game.v = message["resume_after_v"] + RESUME_VERSION_GAP
