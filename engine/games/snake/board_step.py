@@ -22,9 +22,6 @@ Intent = tuple[str, dict]
 # What a tick that only moved changed besides the moves: nothing. Shared, never changed (rules.step
 # starts from a new one).
 NO_CHANGES = rules.TickChanges()
-# Each cell's column and row in a board's row of the arrays.
-_CELL_X = np.arange(CELLS) % STRIDE
-_CELL_Y = np.arange(CELLS) // STRIDE
 # The snake slots of one board, as offsets from its first.
 _SEAT_OFFSETS = np.arange(SEATS, dtype=np.int64)
 
@@ -179,11 +176,8 @@ def _move_usual(boards: SnakeBoards, candidates: list[Board], rngs: list[random.
     for position, snake, at in zip(fed, eaters.tolist(), cell[eats].tolist(), strict=True):
         board = candidates[position]
         _eat(board, board.names[snake % SEATS], (at % STRIDE, at // STRIDE), events[position])
-    fed_boards = sorted(set(fed))
-    alive_counts = alive.sum(axis=1)[fed_boards].tolist()
-    _top_up_food(
-        boards, [candidates[position] for position in fed_boards], [rngs[position] for position in fed_boards], alive_counts
-    )
+    for position in set(fed):
+        _top_up_food(boards, candidates[position], rngs[position])
     return events
 
 
@@ -193,23 +187,15 @@ def _eat(board: Board, player: str | None, at: rules.Cell, events: list[dict]) -
     events.append({"kind": "ate", "player": player, "at": list(at)})
 
 
-def _top_up_food(boards: SnakeBoards, fed: list[Board], rngs: list[random.Random], alive: list[int]) -> None:
-    """rules._top_up_food for boards where snakes ate (nobody died: `alive` is each one's live
-    snakes). The free cells of all of them are found at once; each board then draws from its own,
-    in the same row-major order as rules.place_food, so both draw the same cells."""
-    short = [(board, rng, 1 + live // 2 - len(board.food)) for board, rng, live in zip(fed, rngs, alive, strict=True)]
-    short = [(board, rng, missing) for board, rng, missing in short if missing > 0]
-    if not short:
+def _top_up_food(boards: SnakeBoards, board: Board, rng: random.Random) -> None:
+    config, slot = board.config, board.slot
+    alive = int(np.count_nonzero(boards.alive[slot * SEATS : (slot + 1) * SEATS]))
+    missing = 1 + alive // 2 - len(board.food)
+    if missing <= 0:
         return
-    slots = np.fromiter((board.slot for board, _, _ in short), dtype=np.int64, count=len(short))
-    free = (boards.occupancy[slots] == 0) & ~boards.food_at[slots]
-    free &= (_CELL_X[None, :] < boards.width[slots][:, None]) & (_CELL_Y[None, :] < boards.height[slots][:, None])
-    owner, cells = np.nonzero(free)
-    starts = np.searchsorted(owner, np.arange(len(short))).tolist()
-    counts = np.bincount(owner, minlength=len(short)).tolist()
-    for (board, rng, missing), start, count in zip(short, starts, counts, strict=True):
-        chosen = [int(cells[start + choice]) for choice in rng.sample(range(count), min(missing, count))]
-        added = [(cell % STRIDE, cell // STRIDE) for cell in chosen]
-        boards.food_at[board.slot, chosen] = True
-        board.food.extend(added)
-        board.changes.food_added = added
+    grid = boards.occupancy[slot].reshape(-1, STRIDE)[: config.height, : config.width]
+    added = rules.place_food(grid, board.food, missing, rng)
+    for x, y in added:
+        boards.food_at[slot, y * STRIDE + x] = True
+    board.food.extend(added)
+    board.changes.food_added = added

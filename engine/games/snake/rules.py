@@ -517,8 +517,8 @@ def _top_up_food(state: SnakeState, rng: random.Random) -> list[Cell]:
 
 def place_food(occupancy: np.ndarray, food: Sequence[Cell], count: int, rng: random.Random) -> list[Cell]:
     """`count` cells for new food (fewer if the board is fuller), drawn uniformly from the cells
-    without a snake or food, in the order drawn. board_step.py draws the same cells for the
-    boards held in arrays (the free cells in the same row-major order, the same draws)."""
+    without a snake or food, in the order drawn. Boards held in arrays draw theirs here too
+    (board_step.py), so both draw alike."""
     free = occupancy == 0
     for x, y in food:
         free[y, x] = False
