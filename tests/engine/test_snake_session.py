@@ -65,3 +65,17 @@ def test_a_game_the_engine_lets_go_of_gives_its_board_back():
     gc.collect()
     assert BOARDS.boards[board.slot] is not board
     assert not BOARDS.occupancy[board.slot].any()
+
+
+def test_a_bot_that_fails_ends_only_its_own_game(monkeypatch):
+    seats = [Seat.robot(0, "easy"), Seat.robot(1, "easy")]
+    with_bots = SnakeSession(seats=seats, settings={"countdown_ticks": 0}, seed=1, now=0.0)
+    without = arena_with("alice")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bot's bug")
+
+    monkeypatch.setattr("engine.games.snake.bots.choose_direction", broken)
+    failed, ticked = SnakeSession.tick_together([(with_bots, []), (without, [])], 1.0)
+    assert isinstance(failed, RuntimeError)
+    assert [type(effect).__name__ for effect in ticked] == ["EncodedEvent"]

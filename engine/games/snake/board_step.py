@@ -79,13 +79,12 @@ def step_boards(
         unusual = set(range(len(turns))) - {usual[position] for position in moved}
         for index in sorted(unusual):
             board, intents, rng = turns[index]
-            state = boards.to_state(board)
             try:
+                state = boards.to_state(board)
                 events[index] = rules.step(state, intents, rng)
+                boards.load(board, state)
             except Exception as error:  # a bug in one game's tick ends that game, not the others
                 events[index] = error
-                continue
-            boards.load(board, state)
     return events
 
 

@@ -109,7 +109,11 @@ class SnakeSession:
         positions, boards = [], []
         for index, (session, intents) in enumerate(turns):
             if session.arriving or session.away_until or session.bots:
-                ready = session._intents_for_tick(intents, now)
+                try:
+                    ready = session._intents_for_tick(intents, now)
+                except Exception as error:  # a bot's bug ends its game, not the others
+                    effects[index] = error
+                    continue
                 if ready is None:
                     continue
                 intents = ready
