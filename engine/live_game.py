@@ -89,19 +89,18 @@ class LiveGame:
         event["v"] = self.v
         # Server wall time in ms: clients use it to measure lag and to run clocks between events.
         event["ts"] = round(time.time() * 1000)
-        text = encode_json(event)
         if durable:
             self.unconfirmed.append(self.v)
-        if self.unconfirmed:
-            self.held.append((self.v, text))
-            return []
-        return self._release([(self.v, text)], now)
+        return self._hold_or_release(encode_json(event), now)
 
     def add_encoded(self, text: str, *, now: float) -> list[tuple[int, str]]:
         """add_event for an event already encoded (a JSON object): its version and time are
         written into its end."""
         self.v += 1
-        text = f'{text[:-1]},"v":{self.v},"ts":{round(time.time() * 1000)}}}'
+        return self._hold_or_release(f'{text[:-1]},"v":{self.v},"ts":{round(time.time() * 1000)}}}', now)
+
+    def _hold_or_release(self, text: str, now: float) -> list[tuple[int, str]]:
+        """The event just numbered waits behind an unconfirmed save, or leaves now."""
         if self.unconfirmed:
             self.held.append((self.v, text))
             return []

@@ -28,41 +28,16 @@ _SEAT_OFFSETS = np.arange(SEATS, dtype=np.int64)
 
 def validate_intent(boards: SnakeBoards, board: Board, player: str, intent: dict) -> str | None:
     """rules.validate_intent, read from the arrays."""
-    if not isinstance(intent, dict):
-        return "intent must be an object"
-    if board.over:
-        return "game is over"
-    kind = intent.get("type")
     seat = board.seat_of.get(player) if isinstance(player, str) else None
-    alive = seat is not None and bool(boards.alive[board.slot * SEATS + seat])
-    if kind == "direction":
-        if seat is None:
-            return "not a player of this game"
-        direction = intent.get("direction")
-        if not isinstance(direction, str) or direction not in rules.DIRECTIONS:
-            return "unknown direction"
-        if not alive:
-            return "your snake is not alive"
-        return None
-    if kind == "respawn":
-        if not board.config.arena:
-            return "respawn is only for arenas"
-        if seat is None:
-            if not isinstance(player, str) or not player:
-                return "invalid player name"
-            if len(board.seat_of) >= board.config.max_players:
-                return "arena is full"
-            return None
-        if alive:
-            return "your snake is still alive"
-        return None
-    if kind == "leave":
-        if not board.config.arena:
-            return "leave is only for arenas"
-        if seat is None:
-            return "not a player of this game"
-        return None
-    return "unknown intent type"
+    return rules.intent_refusal(
+        intent,
+        player=player,
+        over=board.over,
+        arena=board.config.arena,
+        full=len(board.seat_of) >= board.config.max_players,
+        present=seat is not None,
+        alive=seat is not None and boards.alive.item(board.slot * SEATS + seat),
+    )
 
 
 def step_boards(

@@ -205,38 +205,55 @@ def validate_intent(state: SnakeState, player: str, intent: dict) -> str | None:
     A direction that reverses onto the neck is acceptable here: it is a normal race with
     the previous turn, and step() simply ignores it.
     """
+    snake = state.snakes.get(player) if isinstance(player, str) else None
+    return intent_refusal(
+        intent,
+        player=player,
+        over=state.over,
+        arena=state.config.arena,
+        full=len(state.snakes) >= state.config.max_players,
+        present=snake is not None,
+        alive=snake is not None and snake.alive,
+    )
+
+
+def intent_refusal(
+    intent: object, *, player: object, over: bool, arena: bool, full: bool, present: bool, alive: bool
+) -> str | None:
+    """validate_intent from what the board says of the player (a snake `present`, `alive`) and
+    the game (`over`, `arena`, `full`): the one check, for the boards held in arrays too
+    (board_step.py)."""
     if not isinstance(intent, dict):
         return "intent must be an object"
-    if state.over:
+    if over:
         return "game is over"
     kind = intent.get("type")
-    snake = state.snakes.get(player) if isinstance(player, str) else None
 
     if kind == "direction":
-        if snake is None:
+        if not present:
             return "not a player of this game"
         direction = intent.get("direction")
         if not isinstance(direction, str) or direction not in DIRECTIONS:
             return "unknown direction"
-        if not snake.alive:
+        if not alive:
             return "your snake is not alive"
         return None
     if kind == "respawn":
-        if not state.config.arena:
+        if not arena:
             return "respawn is only for arenas"
-        if snake is None:
+        if not present:
             if not isinstance(player, str) or not player:
                 return "invalid player name"
-            if len(state.snakes) >= state.config.max_players:
+            if full:
                 return "arena is full"
             return None
-        if snake.alive:
+        if alive:
             return "your snake is still alive"
         return None
     if kind == "leave":
-        if not state.config.arena:
+        if not arena:
             return "leave is only for arenas"
-        if snake is None:
+        if not present:
             return "not a player of this game"
         return None
     return "unknown intent type"
